@@ -1,0 +1,81 @@
+package dev.onnxport.backends.tflite;
+
+import dev.onnxport.ir.ConversionException;
+import dev.onnxport.ir.ConversionFailures;
+import dev.onnxport.ir.Graph;
+import dev.onnxport.ir.Node;
+import dev.onnxport.ir.Value;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a legalised IR graph (after the TFLite pipeline's passes) as a TFLite flatbuffer. Every node is tried;
+ * all failures are collected and thrown together, so nothing is written for a graph that cannot be converted.
+ */
+public final class TfliteBackend {
+    private final TfliteOps ops;
+
+    public TfliteBackend() { this(TfliteOps.standard()); }
+
+    public TfliteBackend(TfliteOps ops) { this.ops = ops; }
+
+    /** Names of the nodes that have no TFLite lowering, each with a reason; empty when all are claimed. */
+    public List<ConversionException> unsupported(Graph g) {
+        List<ConversionException> r = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (ops.get(n.qualifiedOp()) == null)
+                r.add(new ConversionException("op " + n.qualifiedOp() + " has no TFLite conversion").addContext(n));
+        }
+        return r;
+    }
+
+    public byte[] emit(Graph g, TfliteOptions options) {
+        TfliteModelBuilder mb = new TfliteModelBuilder();
+        LowerContext ctx = new LowerContext(mb, options);
+        List<ConversionException> failures = new ArrayList<>();
+        int[] inputs = new int[g.inputs().size()];
+        for (int i = 0; i < inputs.length; i++) {
+            try {
+                inputs[i] = ctx.tensor(g.inputs().get(i));
+            } catch (ConversionException e) {
+                failures.add(e.addContext("input '" + g.inputs().get(i).name() + "'"));
+            }
+        }
+        for (Node n : g.nodes()) {
+            TfliteLowering l = ops.get(n.qualifiedOp());
+            if (l == null) {
+                failures.add(new ConversionException("op " + n.qualifiedOp() + " has no TFLite conversion").addContext(n));
+                continue;
+            }
+            ctx.setCurrent(n);
+            try {
+                l.lower(n, ctx);
+                for (Value o : n.outputs()) {
+                    if (!o.uses().isEmpty() || g.outputs().contains(o)) {
+                        if (!ctx.hasTensor(o)) throw new ConversionException("lowering produced no tensor for output '" + o.name() + "'");
+                    }
+                }
+            } catch (ConversionException e) {
+                failures.add(e.addContext(n));
+            } catch (RuntimeException e) {
+                failures.add(ConversionException.wrap(e, n));
+            }
+        }
+        int[] outputs = new int[g.outputs().size()];
+        for (int i = 0; i < outputs.length; i++) {
+            Value v = g.outputs().get(i);
+            if (v.producer() == null) {
+                failures.add(new ConversionException("graph output '" + v.name() + "' is a graph input or constant; TFLite needs an operator to produce it"));
+                continue;
+            }
+            if (ctx.hasTensor(v)) outputs[i] = ctx.tensor(v);
+        }
+        if (!failures.isEmpty()) throw new ConversionFailures("TFLite conversion of graph '" + g.name() + "' failed", failures);
+        Map<String, byte[]> meta = new LinkedHashMap<>();
+        meta.put("min_runtime_version", TfliteModelBuilder.paddedString(RuntimeVersions.minRuntime(mb.opcodes())));
+        return mb.finish(inputs, outputs, "onnxport", meta);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.onnxport.conformance;
+
+import dev.onnxport.backends.Pipelines;
+import dev.onnxport.backends.onnx.OnnxBackend;
+import dev.onnxport.backends.runtime.OrtRunner;
+import dev.onnxport.frontends.onnx.OnnxFrontend;
+import dev.onnxport.ir.Graph;
+import dev.onnxport.ir.Tensor;
+import dev.onnxport.ir.Value;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Every node test case is read into the IR, cleaned up, written back as ONNX and run in onnxruntime; its outputs
+ * must equal onnxruntime's outputs for the original model. Cases onnxruntime itself cannot run are skipped.
+ */
+class OnnxRoundTripTest {
+    static final Claims CLAIMS = new Claims("onnx", "");
+
+    @TestFactory
+    Stream<DynamicTest> nodeCases() {
+        Results.reset("onnx");
+        String filter = System.getProperty("onnxport.cases", "");
+        return NodeCase.all().stream()
+                .filter(c -> filter.isEmpty() || c.name().matches(filter))
+                .map(c -> DynamicTest.dynamicTest(c.suite() + "/" + c.name(), c.model().toUri(), () -> run(c)));
+    }
+
+    static void run(NodeCase c) throws Exception {
+        Set<String> ops = c.ops();
+        String ex = CLAIMS.excluded(c.name());
+        if (ex != null) skip(c, ops, "excluded: " + ex);
+        byte[] original = Files.readAllBytes(c.model());
+        List<Path> sets = c.dataSets();
+        Map<String, Tensor> reference;
+        Map<String, Tensor> ins;
+        List<String> inNames;
+        try (OrtRunner ort = new OrtRunner(original)) {
+            inNames = ort.inputNames();
+            ins = c.inputs(sets.get(0), inNames);
+            reference = ort.run(ins);
+        } catch (RuntimeException e) {
+            skip(c, ops, "onnxruntime cannot run the original: " + TfliteNodeTest.firstLine(e));
+            return;
+        }
+        try {
+            Graph g = OnnxFrontend.load(c.model()).graph();
+            Assertions.assertEquals(inNames, g.inputs().stream().map(Value::name).toList());
+            Pipelines.prepareOnnx(g);
+            byte[] bytes = OnnxBackend.emit(g, new dev.onnxport.backends.onnx.OnnxOptions(null, "onnxport"));
+            Path out = TestData.outDir().resolve("onnx").resolve(c.suite()).resolve(c.name());
+            Files.createDirectories(out);
+            Files.write(out.resolve("model.onnx"), bytes);
+            try (OrtRunner r = new OrtRunner(bytes)) {
+                Map<String, Tensor> got = r.run(ins);
+                for (Map.Entry<String, Tensor> e : reference.entrySet()) {
+                    Tensor a = got.get(e.getKey());
+                    Assertions.assertNotNull(a, "output " + e.getKey());
+                    String mm = Compare.mismatch(e.getValue(), a, 1e-6, 1e-5);
+                    if (mm != null) Assertions.fail("output '" + e.getKey() + "': " + mm);
+                }
+            }
+            Results.record("onnx", c, ops, "pass", null);
+        } catch (Throwable t) {
+            Results.record("onnx", c, ops, "fail", TfliteNodeTest.firstLine(t));
+            throw t;
+        }
+    }
+
+    static void skip(NodeCase c, Set<String> ops, String reason) {
+        Results.record("onnx", c, ops, "skip", reason);
+        Assumptions.abort(reason);
+    }
+}
