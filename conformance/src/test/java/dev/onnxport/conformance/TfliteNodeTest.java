@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  */
 class TfliteNodeTest {
     static final double ATOL = 1e-4, RTOL = 1e-3;
-    static final Claims CLAIMS = new Claims("tflite", "", "elementwise", "nn", "tensor", "reduce", "sequence");
+    static final Claims CLAIMS = new Claims("tflite", "", "elementwise", "nn", "shape", "index", "reduce", "recurrent");
 
     @TestFactory
     Stream<DynamicTest> nodeCases() {

@@ -13,9 +13,10 @@ public final class TfliteOps {
         TfliteOps r = new TfliteOps();
         TfliteElementwise.register(r);
         TfliteNn.register(r);
-        TfliteTensorOps.register(r);
+        TfliteShapeOps.register(r);
+        TfliteIndexOps.register(r);
         TfliteReduce.register(r);
-        TfliteSequence.register(r);
+        TfliteRecurrent.register(r);
         return r;
     }
 

@@ -295,6 +295,39 @@ class OnnxBackendTest {
     }
 
     @Test
+    void loopBodyWithInputsShadowingOuterNames() throws Exception {
+        int op = 17;
+        Graph g = new Graph("main");
+        g.opsets().put("", op);
+        Value x = g.addInput("x", f32(2));
+        Value k = g.addConstant("k", Tensor.ofFloats(new long[] {2}, 1, 10));
+        Value trips = g.addConstant("trips", Tensor.scalarLong(3));
+        Value cond = g.addConstant("cond", Tensor.fromLongs(DType.BOOL, new long[0], new long[] {1}));
+
+        Graph body = new Graph("body");
+        body.opsets().put("", op);
+        body.addInput("i", ValueType.of(DType.INT64));
+        Value bc = body.addInput("cond", ValueType.of(DType.BOOL)); // shadows the outer "cond"
+        Value bv = body.addInput("x", f32(2));                      // shadows the outer "x"
+        Node cid = typed(node(body, "Identity", "cond_id", List.of(bc), Attrs.EMPTY, op, "cond_out"), ValueType.of(DType.BOOL));
+        Node add = typed(node(body, "Add", "acc", List.of(bv, k), Attrs.EMPTY, op, "x_out"), f32(2));
+        body.addOutput(cid.output());
+        body.addOutput(add.output());
+
+        Node loop = typed(node(g, "Loop", "loop", List.of(trips, cond, x), Attrs.builder().put("body", new Attr.GraphAttr(body)).build(), op, "y"),
+                f32(2));
+        g.addOutput(loop.output());
+        ModelProto m = OnnxBackend.toModel(g, OnnxOptions.DEFAULT);
+        OnnxProto.GraphProto bp = findAttr(m.getGraph().getNode(0), "body").getG();
+        List<String> bin = bp.getInputList().stream().map(OnnxProto.ValueInfoProto::getName).toList();
+        assertEquals("i", bin.get(0));
+        assertFalse(bin.contains("x") || bin.contains("cond"), bin.toString());
+        assertEquals(List.of(bin.get(2), "k"), bp.getNode(1).getInputList());
+        Map<String, Object> r = run(OnnxBackend.serialize(m), Map.of("x", floats(new long[] {2}, 5, 6)));
+        assertArrayEquals(new float[] {8, 36}, flat(r.get("y")));
+    }
+
+    @Test
     void omittedOptionalInputs() throws Exception {
         int op = 13;
         Graph g = new Graph("clip");

@@ -37,9 +37,10 @@ public final class OpRegistry {
         OpRegistry r = new OpRegistry();
         ElementwiseOps.register(r);
         NnOps.register(r);
-        TensorOps.register(r);
+        ShapeOps.register(r);
+        IndexOps.register(r);
         ReduceOps.register(r);
-        SequenceOps.register(r);
+        RecurrentOps.register(r);
         return r;
     }
 

@@ -1,8 +1,8 @@
 package dev.onnxport.ir.ops;
 
 /** Shape inference and constant evaluation for one op family. */
-final class SequenceOps {
-    private SequenceOps() {}
+final class IndexOps {
+    private IndexOps() {}
 
     static void register(OpRegistry r) {
     }

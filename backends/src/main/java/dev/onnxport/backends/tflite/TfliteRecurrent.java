@@ -1,8 +1,8 @@
 package dev.onnxport.backends.tflite;
 
 /** TFLite lowerings for one op family. */
-final class TfliteSequence {
-    private TfliteSequence() {}
+final class TfliteRecurrent {
+    private TfliteRecurrent() {}
 
     static void register(TfliteOps r) {
     }

@@ -1,8 +1,8 @@
 package dev.onnxport.backends.tflite;
 
 /** TFLite lowerings for one op family. */
-final class TfliteTensorOps {
-    private TfliteTensorOps() {}
+final class TfliteIndexOps {
+    private TfliteIndexOps() {}
 
     static void register(TfliteOps r) {
     }

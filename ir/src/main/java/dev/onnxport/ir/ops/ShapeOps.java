@@ -1,8 +1,8 @@
 package dev.onnxport.ir.ops;
 
 /** Shape inference and constant evaluation for one op family. */
-final class TensorOps {
-    private TensorOps() {}
+final class ShapeOps {
+    private ShapeOps() {}
 
     static void register(OpRegistry r) {
     }
