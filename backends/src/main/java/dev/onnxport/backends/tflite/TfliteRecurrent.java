@@ -98,9 +98,9 @@ final class TfliteRecurrent {
                     T gates = e.add(xwt[t], hs == null ? null : e.fc(hs, rAll, null, q + "_hr"), q + "_gates");
                     T[] iofc = e.split(gates, 1, 4, q + "_iofc");
                     T gi = e.add(iofc[0], e.mul(cs, pi, q + "_pic"), q + "_ipre");
-                    T gf = e.add(iofc[2], e.mul(cs, pf, q + "_pfc"), q + "_fpre");
-                    T f = e.act(s.act(d, 0), e.clip(s.clip(), gf, q + "_fclip"), q + "_f");
-                    T i = s.inputForget() ? e.sub(one, f, q + "_i") : e.act(s.act(d, 0), e.clip(s.clip(), gi, q + "_iclip"), q + "_i");
+                    T i = e.act(s.act(d, 0), e.clip(s.clip(), gi, q + "_iclip"), q + "_i");
+                    T f = s.inputForget() ? e.sub(one, i, q + "_f") : e.act(s.act(d, 0),
+                            e.clip(s.clip(), e.add(iofc[2], e.mul(cs, pf, q + "_pfc"), q + "_fpre"), q + "_fclip"), q + "_f");
                     T cc = e.act(s.act(d, 1), e.clip(s.clip(), iofc[3], q + "_cclip"), q + "_cc");
                     cn = e.add(e.mul(f, cs, q + "_fc"), e.mul(i, cc, q + "_icc"), q + "_c");
                     T go = e.add(iofc[1], e.mul(cn, po, q + "_poc"), q + "_opre");

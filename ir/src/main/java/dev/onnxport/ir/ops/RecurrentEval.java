@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Reference evaluation of LSTM, GRU and RNN on constant inputs (in double precision), following onnxruntime's
- * semantics: clip on the gate pre-activations, input_forget as i = 1 - f, sequence_lens per batch entry (the
+ * semantics: clip on the gate pre-activations, input_forget as f = 1 - i, sequence_lens per batch entry (the
  * state stops at the sequence's end, Y is zero past it, a backward direction starts at the sequence's last step).
  */
 final class RecurrentEval {
@@ -63,8 +63,8 @@ final class RecurrentEval {
                             double og = xw[h + k] + rh[h + k];
                             double fg = clip(s, xw[2 * h + k] + rh[2 * h + k] + pf * cp[k]);
                             double cg = clip(s, xw[3 * h + k] + rh[3 * h + k]);
-                            double fa = f.apply(fg);
-                            double ia = s.inputForget() ? 1 - fa : f.apply(ig);
+                            double ia = f.apply(ig);
+                            double fa = s.inputForget() ? 1 - ia : f.apply(fg);
                             double c = fa * cp[k] + ia * gg.apply(cg);
                             double oa = f.apply(clip(s, og + po * c));
                             cn[k] = c;

@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * The attributes of an ONNX LSTM, GRU or RNN node, normalised for every opset form (1..22): gate count, hidden
  * size, directions, layout, activation functions per direction with their alpha/beta (consumed in list order by
- * the functions that take them, as onnxruntime does), clip, input_forget and linear_before_reset.
+ * the functions that take them, as onnxruntime does for LSTM and GRU; onnxruntime's RNN takes alpha/beta[direction],
+ * default 0), clip, input_forget and linear_before_reset.
  *
  * <p>Inputs are X, W, R, B, sequence_lens, initial_h, then (LSTM) initial_c and P. Outputs are Y, Y_h and (LSTM) Y_c.
  */
@@ -98,6 +99,7 @@ public record RecurrentSpec(String op, int gates, long hidden, int numDirections
             dup.addAll(names);
             names = dup;
         }
+        if (names.size() == 2 * per && nd == 1) names = names.subList(0, per); // e.g. RNN's schema default [Tanh, Tanh]
         if (names.size() != per * nd)
             throw new ConversionException(op + " needs " + per * nd + " activation functions, got " + names.size() + " " + names);
         float[] alphas = a.getFloats("activation_alpha"), betas = a.getFloats("activation_beta");
@@ -117,8 +119,15 @@ public record RecurrentSpec(String op, int gates, long hidden, int numDirections
                 default -> throw new ConversionException("unsupported activation function '" + nm + "'");
             }
             float al = da, be = db;
-            if (needA && alphas != null && ai < alphas.length) al = alphas[ai++];
-            if (needB && betas != null && bi < betas.length) be = betas[bi++];
+            if (op.equals("RNN")) {
+                // onnxruntime's RNN reads alpha/beta per direction (default 0), whatever the function
+                int dIdx = acts.size();
+                al = alphas != null && dIdx < alphas.length ? alphas[dIdx] : 0f;
+                be = betas != null && dIdx < betas.length ? betas[dIdx] : 0f;
+            } else {
+                if (needA && alphas != null && ai < alphas.length) al = alphas[ai++];
+                if (needB && betas != null && bi < betas.length) be = betas[bi++];
+            }
             acts.add(new Act(l, al, be));
         }
         Float clip = a.has("clip") ? a.getFloat("clip", 0) : null;
