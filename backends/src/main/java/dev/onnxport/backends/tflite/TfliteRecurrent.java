@@ -53,6 +53,7 @@ final class TfliteRecurrent {
         if (s.layout() == 1) x = e.transpose(x, new int[] {1, 0, 2}, "x_tbi");
         T[] masks = masks(n, e, seq, batch);
 
+        boolean needY = wanted(n, 0);
         List<List<T>> ys = new ArrayList<>();
         for (int t = 0; t < seq; t++) ys.add(new ArrayList<>());
         T[] hFinal = new T[nd], cFinal = new T[nd];
@@ -136,7 +137,7 @@ final class TfliteRecurrent {
                     hs = hn;
                     cs = cn;
                 } else {
-                    ys.get(t).add(e.mul(m, hn, q + "_y"));
+                    if (needY) ys.get(t).add(e.mul(m, hn, q + "_y"));
                     hs = hs == null ? e.mul(m, hn, q + "_hm") : e.add(hs, e.mul(m, e.sub(hn, hs, q + "_hd"), q + "_hdm"), q + "_hm");
                     if (lstm) cs = cs == null ? e.mul(m, cn, q + "_cm") : e.add(cs, e.mul(m, e.sub(cn, cs, q + "_cd"), q + "_cdm"), q + "_cm");
                 }
@@ -146,7 +147,7 @@ final class TfliteRecurrent {
         }
 
         // Y: (t, d) pieces of [batch, h]
-        if (wanted(n, 0)) {
+        if (needY) {
             List<T> pieces = new ArrayList<>();
             for (List<T> l : ys) pieces.addAll(l);
             long[] ys0 = s.layout() == 0 ? new long[] {seq, nd, batch, h} : new long[] {batch, seq, nd, h};

@@ -154,6 +154,56 @@ class TfliteRecurrentTest {
         }
     }
 
+    /**
+     * A Silero-like model: an If on a (pinned) constant condition whose branches hold LSTMs with their own weights
+     * and read X from the enclosing graph. inline-constant-if makes it a plain graph that converts and matches ORT.
+     */
+    @org.junit.jupiter.api.Test
+    void constantIfAroundLstmIsInlinedAndConverts() {
+        for (boolean cond : new boolean[] {true, false}) {
+            Random rnd = new Random(cond ? 1 : 2);
+            Tensor x = rand(rnd, new long[] {3, 1, 4}, 1f);
+            Tensor[] w = {rand(rnd, new long[] {1, 20, 4}, 0.5f), rand(rnd, new long[] {1, 20, 4}, 0.5f)};
+            Tensor[] r = {rand(rnd, new long[] {1, 20, 5}, 0.5f), rand(rnd, new long[] {1, 20, 5}, 0.5f)};
+            java.util.function.Supplier<Graph> build = () -> {
+                Graph g = new Graph("silero_like");
+                g.opsets().put("", 14);
+                Value xv = g.addInput("X", x.type());
+                Value cv = g.addConstant("cond", Tensor.fromLongs(dev.onnxport.ir.DType.BOOL, new long[0], new long[] {cond ? 1 : 0}));
+                Graph[] br = new Graph[2];
+                for (int b = 0; b < 2; b++) {
+                    Graph sg = new Graph(b == 0 ? "then" : "else");
+                    sg.opsets().put("", 14);
+                    Value sx = sg.addOuterRef("X", x.type());
+                    Node l = sg.addNodeExact("", "LSTM", "lstm" + b, List.of(sx, sg.addConstant("W" + b, w[b]), sg.addConstant("R" + b, r[b])),
+                            Attrs.builder().put("hidden_size", 5L).build(), 14, List.of("", "h" + b));
+                    l.output(1).setType(dev.onnxport.ir.ValueType.of(dev.onnxport.ir.DType.FLOAT32, 1, 1, 5));
+                    sg.addOutput(l.output(1));
+                    br[b] = sg;
+                }
+                Attrs a = Attrs.builder().put("then_branch", new dev.onnxport.ir.Attr.GraphAttr(br[0]))
+                        .put("else_branch", new dev.onnxport.ir.Attr.GraphAttr(br[1])).build();
+                Node iff = g.addNodeExact("", "If", "if", List.of(cv), a, 14, List.of("Y_h"));
+                iff.output().setType(dev.onnxport.ir.ValueType.of(dev.onnxport.ir.DType.FLOAT32, 1, 1, 5));
+                g.addOutput(iff.output());
+                return g;
+            };
+            Map<String, Tensor> feeds = Map.of("X", x);
+            Map<String, Tensor> expected;
+            try (OrtRunner ort = new OrtRunner(OnnxBackend.emit(build.get(), OnnxOptions.DEFAULT))) {
+                expected = ort.run(feeds);
+            }
+            Graph tg = build.get();
+            new dev.onnxport.passes.PassManager(List.of(new dev.onnxport.passes.InlineConstantIf()), 1)
+                    .run(tg, dev.onnxport.passes.PassContext.standard(new PassOptions("nchw")));
+            assertEquals(Map.of("LSTM", 1), tg.opHistogram());
+            byte[] tfl = Pipelines.toTflite(tg, TfliteOptions.FLOAT32, new PassOptions("nchw"));
+            try (TfliteRunner tr = new TfliteRunner(tfl)) {
+                compare("if " + cond, expected.get("Y_h"), tr.run(feeds).get("Y_h"));
+            }
+        }
+    }
+
     static Map<String, Tensor> ort(Case c, Map<String, Tensor> data) {
         Graph og = build(c, data);
         Pipelines.prepareOnnx(og);
