@@ -42,12 +42,40 @@ final class TfliteReduce {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    /** Static dims of s, symbolic dims as 1 (the tensor is resized at run time). */
+    /** Dims of s, -1 for a symbolic dim (see {@link #temp}). */
     static long[] dims(Shape s) {
-        int[] a = LowerContext.staticShape(s);
-        long[] r = new long[a.length];
-        for (int i = 0; i < a.length; i++) r[i] = a[i];
+        long[] r = new long[s.rank()];
+        for (int i = 0; i < r.length; i++) r[i] = s.dim(i).isKnown() ? s.size(i) : -1;
         return r;
+    }
+
+    /**
+     * A temporary tensor whose dims may be -1: those are resized at run time (run-time axes, k, NMS counts), so
+     * the tensor is declared with size 1 there and a shape signature of -1 (current LiteRT trusts a declared
+     * static shape and would not resize it).
+     */
+    static int temp(LowerContext c, DType dt, long[] shape, String hint) {
+        boolean dynamic = false;
+        for (long d : shape) dynamic |= d < 0;
+        if (!dynamic) return c.temp(dt, shape, hint);
+        int[] s = new int[shape.length], sig = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            s[i] = shape[i] < 0 ? 1 : Math.toIntExact(shape[i]);
+            sig[i] = shape[i] < 0 ? -1 : s[i];
+        }
+        return c.model().addTensor(hint, LowerContext.tfliteType(dt), s, sig, null, null);
+    }
+
+    static int cast(LowerContext c, int in, DType to, long[] shape, String hint) {
+        int out = temp(c, to, shape, hint);
+        Emit.castInto(c, in, out);
+        return out;
+    }
+
+    static int transpose(LowerContext c, int in, DType dt, long[] inShape, int[] perm, String hint) {
+        int out = temp(c, dt, permute(inShape, perm), hint);
+        Emit.transposeInto(c, in, out, perm, dt);
+        return out;
     }
 
     static Shape requireShape(Value v) {
@@ -62,7 +90,7 @@ final class TfliteReduce {
     }
 
     static int unary(LowerContext c, int builtin, int in, DType dt, long[] shape, String hint) {
-        int out = c.temp(dt, shape, hint);
+        int out = temp(c, dt, shape, hint);
         unaryInto(c, builtin, in, out);
         return out;
     }
@@ -81,7 +109,7 @@ final class TfliteReduce {
     }
 
     static int binary(LowerContext c, int builtin, int a, int b, DType dt, long[] shape, String hint) {
-        int out = c.temp(dt, shape, hint);
+        int out = temp(c, dt, shape, hint);
         binaryInto(c, builtin, a, b, out, dt);
         return out;
     }
@@ -100,7 +128,7 @@ final class TfliteReduce {
     }
 
     static int reduceOp(LowerContext c, int builtin, int in, int axes, boolean keep, DType dt, long[] shape, String hint) {
-        int out = c.temp(dt, shape, hint);
+        int out = temp(c, dt, shape, hint);
         reduceInto(c, builtin, in, axes, keep, out, dt);
         return out;
     }
@@ -164,14 +192,14 @@ final class TfliteReduce {
             axes = c.in(n, 1);
             if (av.dtype() != DType.INT32) {
                 long k = Math.max(ra.runtimeCount(), 1);
-                axes = Emit.cast(c, axes, DType.INT32, new long[] {k}, hint(n, "axes_i32"));
+                axes = cast(c, axes, DType.INT32, new long[] {ra.runtimeCount() < 0 ? -1 : k}, hint(n, "axes_i32"));
             }
         } else {
             axes = c.constInt32(hint(n, "axes"), ra.axes());
         }
         Shape os = n.output(0).shape();
-        long[] outShape = os != null ? dims(os) : dims(xs);
-        long[] keptShape = ra.isRuntime() ? ones(rank) : dims(ReduceOps.reducedShape(xs, ra.axes(), true));
+        long[] outShape = os != null ? dims(os) : keep ? dims(xs) : new long[0];
+        long[] keptShape = ra.isRuntime() ? keptRuntime(xs) : dims(ReduceOps.reducedShape(xs, ra.axes(), true));
         switch (op) {
             case "ReduceMean" -> reduceInto(c, BuiltinOperator.MEAN, x, axes, keep, out, dt);
             case "ReduceSum" -> reduceInto(c, BuiltinOperator.SUM, x, axes, keep, out, dt);
@@ -221,9 +249,10 @@ final class TfliteReduce {
         }
     }
 
-    static long[] ones(int rank) {
-        long[] r = new long[rank];
-        java.util.Arrays.fill(r, 1);
+    /** The keepdims=1 shape for run-time axes: dims of 1 stay 1, the others are unknown. */
+    static long[] keptRuntime(Shape xs) {
+        long[] r = dims(xs);
+        for (int i = 0; i < r.length; i++) if (r[i] != 1) r[i] = -1;
         return r;
     }
 
@@ -293,7 +322,7 @@ final class TfliteReduce {
             // the last extreme index = (len - 1) - (first extreme index of x reversed along axis)
             if (!xs.dim(axis).isKnown()) throw new ConversionException("select_last_index=1 needs a static size of the reduced axis");
             int rv = dt == DType.INT8 ? 3 : 1;
-            int rx = c.temp(dt, dims(xs), hint(n, "reversed"));
+            int rx = temp(c, dt, dims(xs), hint(n, "reversed"));
             c.op(BuiltinOperator.REVERSE_V2, rv, new int[] {x, axisT}, new int[] {rx});
             x = rx;
         }
@@ -302,7 +331,7 @@ final class TfliteReduce {
         int out = c.out(n, 0);
         int version = dt == DType.INT8 ? 2 : 1;
         byte outType = last ? TensorType.INT32 : TensorType.INT64;
-        int idx = keep || last ? c.temp(last ? DType.INT32 : DType.INT64, dims(red), hint(n, "index")) : out;
+        int idx = keep || last ? temp(c, last ? DType.INT32 : DType.INT64, dims(red), hint(n, "index")) : out;
         if (max) {
             c.op(BuiltinOperator.ARG_MAX, version, new int[] {x, axisT}, new int[] {idx}, BuiltinOptions.ArgMaxOptions,
                     b -> ArgMaxOptions.createArgMaxOptions(b, outType));
@@ -313,7 +342,7 @@ final class TfliteReduce {
         if (last) {
             int lenM1 = c.constant(Tensor.ofInts(new long[0], (int) xs.size(axis) - 1), hint(n, "len_m1"));
             int fwd = binary(c, BuiltinOperator.SUB, lenM1, idx, DType.INT32, dims(red), hint(n, "index_fwd"));
-            idx = keep ? Emit.cast(c, fwd, DType.INT64, dims(red), hint(n, "index_i64")) : out;
+            idx = keep ? cast(c, fwd, DType.INT64, dims(red), hint(n, "index_i64")) : out;
             if (!keep) Emit.castInto(c, fwd, out);
         }
         if (keep) {
@@ -347,7 +376,7 @@ final class TfliteReduce {
         } else {
             Value kv = n.input(1);
             kT = c.in(n, 1);
-            if (kv.dtype() != DType.INT32) kT = Emit.cast(c, kT, DType.INT32, new long[] {1}, hint(n, "k_i32"));
+            if (kv.dtype() != DType.INT32) kT = cast(c, kT, DType.INT32, new long[] {1}, hint(n, "k_i32"));
         }
         int x = c.in(n, 0);
         long[] xd = dims(xs);
@@ -358,24 +387,24 @@ final class TfliteReduce {
             for (int i = 0; i < rank; i++) perm[i] = i;
             perm[axis] = rank - 1;
             perm[rank - 1] = axis;
-            x = Emit.transpose(c, x, dt, xd, perm, hint(n, "t"));
+            x = transpose(c, x, dt, xd, perm, hint(n, "t"));
             xd = permute(xd, perm);
         }
         long[] td = xd.clone();
-        td[rank - 1] = k >= 0 ? k : 1;
+        td[rank - 1] = k >= 0 ? k : -1;
         boolean direct = perm == null && largest;
-        int vals = direct ? c.out(n, 0) : c.temp(dt, td, hint(n, "values"));
-        int idx = c.temp(DType.INT32, td, hint(n, "indices"));
+        int vals = direct ? c.out(n, 0) : temp(c, dt, td, hint(n, "values"));
+        int idx = temp(c, DType.INT32, td, hint(n, "indices"));
         c.op(BuiltinOperator.TOPK_V2, dt == DType.INT8 ? 2 : 1, new int[] {x, kT}, new int[] {vals, idx},
                 BuiltinOptions.TopKV2Options, b -> { TopKV2Options.startTopKV2Options(b); return TopKV2Options.endTopKV2Options(b); });
         if (!largest) {
-            int nv = perm == null ? c.out(n, 0) : c.temp(dt, td, hint(n, "values_pos"));
+            int nv = perm == null ? c.out(n, 0) : temp(c, dt, td, hint(n, "values_pos"));
             unaryInto(c, BuiltinOperator.NEG, vals, nv);
             vals = nv;
         }
         if (perm != null) {
             Emit.transposeInto(c, vals, c.out(n, 0), perm, dt);
-            idx = Emit.transpose(c, idx, DType.INT32, td, perm, hint(n, "indices_t"));
+            idx = transpose(c, idx, DType.INT32, td, perm, hint(n, "indices_t"));
         }
         Emit.castInto(c, idx, c.out(n, 1));
     }
@@ -411,7 +440,7 @@ final class TfliteReduce {
         int a = c.in(n, 1);
         if (av.dtype() == DType.INT32) return a;
         long[] s = av.shape() == null ? new long[0] : dims(av.shape());
-        return Emit.cast(c, a, DType.INT32, s, hint(n, "axis_i32"));
+        return cast(c, a, DType.INT32, s, hint(n, "axis_i32"));
     }
 
     /**
@@ -431,7 +460,7 @@ final class TfliteReduce {
         if (at != null) axis = Shapes.axis(at.getLong(0), rank);
         else if (rank == 1) axis = 0;
         else throw new ConversionException("CumProd needs a constant axis (TFLite has no cumulative product to take it at run time)");
-        if (!xs.dim(axis).isKnown()) throw new ConversionException("CumProd needs a static size of the axis");
+        if (!xs.isStatic()) throw new ConversionException("CumProd needs a static input shape, got " + xs);
         int len = (int) xs.size(axis);
         if (len > 256) throw new ConversionException("CumProd over " + len + " elements would unroll into too many ops (limit 256)");
         boolean exclusive = n.attrs().getInt("exclusive", 0) != 0;
@@ -446,7 +475,7 @@ final class TfliteReduce {
         }
         int[] slices = new int[len];
         int[] splitOuts = new int[len];
-        for (int i = 0; i < len; i++) splitOuts[i] = slices[i] = c.temp(dt, sd, hint(n, "slice" + i));
+        for (int i = 0; i < len; i++) splitOuts[i] = slices[i] = temp(c, dt, sd, hint(n, "slice" + i));
         int axT = c.constInt32(hint(n, "split_axis"), new long[0], axis);
         int splitVersion = dt == DType.INT32 ? 3 : 1;
         c.op(BuiltinOperator.SPLIT, splitVersion, new int[] {axT, c.in(n, 0)}, splitOuts, BuiltinOptions.SplitOptions,
@@ -479,7 +508,7 @@ final class TfliteReduce {
 
     /** FULLY_CONNECTED (v1: float, with bias) without activation. */
     static int fullyConnectedNoAct(LowerContext c, int in, int w, int bias, long[] outShape, String hint) {
-        int out = c.temp(DType.FLOAT32, outShape, hint);
+        int out = temp(c, DType.FLOAT32, outShape, hint);
         c.op(BuiltinOperator.FULLY_CONNECTED, 1, new int[] {in, w, bias}, new int[] {out}, BuiltinOptions.FullyConnectedOptions,
                 b -> FullyConnectedOptions.createFullyConnectedOptions(b, (byte) 0, (byte) 0, false, false, (byte) 0));
         return out;

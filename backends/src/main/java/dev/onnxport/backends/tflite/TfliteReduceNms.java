@@ -38,16 +38,19 @@ final class TfliteReduceNms {
 
         // max_output_boxes_per_class: int32 scalar (absent or 0: nothing is selected)
         int maxOut;
+        long selLen; // the length of each NMS selection (max_output_size; -1: known at run time)
         Tensor mt = n.constInput(2);
         if (n.input(2) == null || (mt != null && mt.getLong(0) <= 0)) {
             TfliteReduce.fillInto(c, out, new long[] {0, 3}, DType.INT64, 0, h + "none");
             return;
         }
         if (mt != null) {
-            maxOut = c.constInt32(h + "max_out", new long[0], (int) Math.min(mt.getLong(0), Integer.MAX_VALUE));
+            selLen = Math.min(mt.getLong(0), Integer.MAX_VALUE);
+            maxOut = c.constInt32(h + "max_out", new long[0], (int) selLen);
         } else {
             int m = c.in(n, 2);
-            if (n.input(2).dtype() != DType.INT32) m = Emit.cast(c, m, DType.INT32, shapeOf(n.input(2)), h + "max_out_i32");
+            selLen = -1;
+            if (n.input(2).dtype() != DType.INT32) m = TfliteReduce.cast(c, m, DType.INT32, shapeOf(n.input(2)), h + "max_out_i32");
             maxOut = Emit.reshape(c, m, DType.INT32, new long[0], h + "max_out");
         }
         int iou = iouThreshold(n, c, h + "iou");
@@ -62,36 +65,36 @@ final class TfliteReduceNms {
                 String hk = h + b + "_" + k;
                 int sc = slice(c, c.in(n, 1), new int[] {b, k, 0}, new int[] {1, 1, boxes}, batches == 1 && classes == 1,
                         new long[] {boxes}, hk + "_scores");
-                int sel = c.temp(DType.INT32, new long[] {boxes}, hk + "_selected");
+                int sel = TfliteReduce.temp(c, DType.INT32, new long[] {selLen}, hk + "_selected");
                 int valid = c.temp(DType.INT32, new long[0], hk + "_valid");
                 c.op(BuiltinOperator.NON_MAX_SUPPRESSION_V4, 1, new int[] {bx, sc, maxOut, iou, score}, new int[] {sel, valid});
                 // keep the first `valid` entries: SLICE with a size computed at run time (dynamic output)
                 int size = Emit.reshape(c, valid, DType.INT32, new long[] {1}, hk + "_count");
                 int begin = c.constInt32(hk + "_begin", 0);
-                int kept = c.temp(DType.INT32, new long[] {boxes}, hk + "_kept");
+                int kept = TfliteReduce.temp(c, DType.INT32, new long[] {-1}, hk + "_kept");
                 c.op(BuiltinOperator.SLICE, 1, new int[] {sel, begin, size}, new int[] {kept});
                 // row = [b, k, index]: index * [0, 0, 1] + [b, k, 0]
-                int col = c.temp(DType.INT32, new long[] {boxes, 1}, hk + "_col");
+                int col = TfliteReduce.temp(c, DType.INT32, new long[] {-1, 1}, hk + "_col");
                 int ax = c.constInt32(hk + "_axis", new long[0], 1);
                 c.op(BuiltinOperator.EXPAND_DIMS, 1, new int[] {kept, ax}, new int[] {col});
                 int sel3 = c.constInt32(hk + "_pick", new long[] {1, 3}, 0, 0, 1);
-                int scaled = TfliteReduce.binary(c, BuiltinOperator.MUL, col, sel3, DType.INT32, new long[] {boxes, 3}, hk + "_rows0");
+                int scaled = TfliteReduce.binary(c, BuiltinOperator.MUL, col, sel3, DType.INT32, new long[] {-1, 3}, hk + "_rows0");
                 int bk = c.constInt32(hk + "_bk", new long[] {1, 3}, b, k, 0);
-                int rows = c.temp(DType.INT32, new long[] {boxes, 3}, hk + "_rows");
+                int rows = TfliteReduce.temp(c, DType.INT32, new long[] {-1, 3}, hk + "_rows");
                 TfliteReduce.binaryInto(c, BuiltinOperator.ADD, scaled, bk, rows, DType.INT32);
                 pieces[p++] = rows;
             }
         }
         int all = pieces[0];
         if (pieces.length > 1) {
-            all = c.temp(DType.INT32, new long[] {pairs * boxes, 3}, h + "rows");
+            all = TfliteReduce.temp(c, DType.INT32, new long[] {-1, 3}, h + "rows");
             c.op(BuiltinOperator.CONCATENATION, 1, pieces, new int[] {all}, BuiltinOptions.ConcatenationOptions,
                     f -> ConcatenationOptions.createConcatenationOptions(f, 0, (byte) 0));
         }
         Emit.castInto(c, all, out);
     }
 
-    static long[] shapeOf(Value v) { return v.shape() == null ? new long[] {1} : TfliteReduce.dims(v.shape()); }
+    static long[] shapeOf(Value v) { return v.shape() == null ? new long[] {-1} : TfliteReduce.dims(v.shape()); }
 
     /**
      * The IoU threshold for TFLite: ONNX suppresses a box when IoU &gt; threshold, TFLite when IoU &gt;= threshold,
