@@ -238,7 +238,10 @@ final class TfliteReduce {
             case "ReduceLogSumExp" -> {
                 // log(sum(exp(x - m))) + m with m = max(x) over the axes: no overflow for large x
                 int mk = reduceOp(c, BuiltinOperator.REDUCE_MAX, x, axes, true, dt, keptShape, hint(n, "max"));
-                int d = binary(c, BuiltinOperator.SUB, x, mk, dt, dims(xs), hint(n, "shifted"));
+                int d = temp(c, dt, dims(xs), hint(n, "shifted"));
+                // SUB v3: broadcasting beyond 4 dims (TFLite op_version)
+                c.op(BuiltinOperator.SUB, rank > 4 ? 3 : 1, new int[] {x, mk}, new int[] {d}, BuiltinOptions.SubOptions,
+                        f -> SubOptions.createSubOptions(f, (byte) 0, false));
                 int e = unary(c, BuiltinOperator.EXP, d, dt, dims(xs), hint(n, "exp"));
                 int s = reduceOp(c, BuiltinOperator.SUM, e, axes, keep, dt, outShape, hint(n, "sum"));
                 int l = unary(c, BuiltinOperator.LOG, s, dt, outShape, hint(n, "log"));

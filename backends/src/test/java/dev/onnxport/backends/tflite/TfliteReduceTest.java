@@ -153,6 +153,8 @@ class TfliteReduceTest {
         new Case().in("x", F).in(null, Tensor.ofLongs(new long[] {1}, -1)).run("ReduceLogSumExp", 18, attrs("keepdims", 0), 1);
         new Case().in("x", F).in("axes", Tensor.ofLongs(new long[] {2}, 0, -1)).run("ReduceLogSumExp", 18, attrs("keepdims", 0), 1);
         new Case().in("x", F).run("ReduceLogSumExp", 13, attrs("keepdims", 0), 1);
+        Tensor r5 = seq(DType.FLOAT32, new long[] {2, 1, 3, 2, 2}, -3, 0.37);
+        new Case().in("x", r5).run("ReduceLogSumExp", 13, attrs("axes", new long[] {2, 4}, "keepdims", 0), 1);
     }
 
     @Test void floatCompositesWithConstantAxes() throws Exception {
