@@ -56,6 +56,15 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter w = c.getErr();
+            w.println("onnxport: error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, w);
+            w.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            w.flush();
+            return ExitCodes.USAGE;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             boolean verbose = cmd.getCommand() instanceof BaseCommand b && b.verbose;
             PrintWriter w = cmd.getErr();
