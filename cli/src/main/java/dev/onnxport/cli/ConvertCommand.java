@@ -100,6 +100,9 @@ final class ConvertCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
+    /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
+    static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
+
     /** A converted file, in memory (or, for ONNX models over 1.9 GB of weights, written straight into the staging folder). */
     private record Planned(String name, OutputWriter.Output output, ModelInfo info) {}
 
@@ -198,11 +201,12 @@ final class ConvertCommand extends BaseCommand {
                     + "; nodes are not rewritten, so ops whose definition changed may not load");
         try {
             Pipelines.prepareOnnx(g);
-            if (OnnxBackend.initializerBytes(g) > OnnxBackend.EXTERNAL_DATA_THRESHOLD) {
+            long threshold = externalDataThreshold;
+            if (OnnxBackend.initializerBytes(g) > threshold) {
                 // too big for one protobuf: the backend writes <name> and <name>.data straight into the staging folder
                 OutputWriter.Output out = dir -> {
                     List<String> names = new ArrayList<>();
-                    for (Path p : OnnxBackend.emit(g, opts, dir.resolve(name))) names.add(p.getFileName().toString());
+                    for (Path p : OnnxBackend.emit(g, opts, dir.resolve(name), threshold)) names.add(p.getFileName().toString());
                     return names;
                 };
                 return new Planned(name, out, null);

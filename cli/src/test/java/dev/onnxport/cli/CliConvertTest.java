@@ -247,6 +247,10 @@ class CliConvertTest {
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("weights.bin") && r.err().contains("missing"), r.err());
         assertFalse(Files.exists(dir.resolve("out")));
+        // inspect reads no weights, so it works without the data file
+        CliRun.Result i = run("inspect", model.toString());
+        assertEquals(0, i.code(), i.toString());
+        assertTrue(i.out().contains("parameters: 4\n"), i.out());
     }
 
     @Test
@@ -285,6 +289,46 @@ class CliConvertTest {
         Path fresh = dir.resolve("fresh/deeper");
         assertEquals(1, run("convert", model.toString(), "--to", "tflite", "-o", fresh.toString()).code());
         assertFalse(Files.exists(dir.resolve("fresh")));
+    }
+
+    @Test
+    void bigOnnxModelsKeepWeightsInExternalData(@TempDir Path dir) throws Exception {
+        Graph g = new Graph("big");
+        g.opsets().put("", 17);
+        ValueType t = ValueType.of(DType.FLOAT32, 1000);
+        Value x = g.addInput("x", t);
+        float[] w = new float[1000];
+        for (int i = 0; i < w.length; i++) w[i] = i * 0.25f;
+        Value c = g.addConstant("w", Tensor.ofFloats(new long[] {1000}, w));
+        Node add = g.addNodeExact("", "Add", "add", List.of(x, c), Attrs.EMPTY, 17, List.of("y"));
+        add.output().setType(t);
+        g.addOutput(add.output());
+        Path model = dir.resolve("big.onnx");
+        OnnxBackend.emit(g, OnnxOptions.DEFAULT, model);
+        Path out = dir.resolve("out");
+        long saved = ConvertCommand.externalDataThreshold;
+        ConvertCommand.externalDataThreshold = 100;
+        CliRun.Result r;
+        try {
+            r = run("convert", model.toString(), "--to", "onnx", "-o", out.toString());
+        } finally {
+            ConvertCommand.externalDataThreshold = saved;
+        }
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("big.onnx", "big.onnx.data"), list(out));
+        assertTrue(r.out().contains("big.onnx.data"), r.out());
+        assertTrue(r.out().contains("input  x  float32 [1000]"), r.out());
+        // the written pair loads (as a file, so that the data file is found) and computes x + w
+        try (ai.onnxruntime.OrtSession s = ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(out.resolve("big.onnx").toString(),
+                new ai.onnxruntime.OrtSession.SessionOptions());
+             ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(ai.onnxruntime.OrtEnvironment.getEnvironment(), new float[1000]);
+             ai.onnxruntime.OrtSession.Result res = s.run(Map.of("x", in))) {
+            assertArrayEquals(w, (float[]) res.get(0).getValue());
+        }
+        // and converting it again reads the external data back
+        CliRun.Result again = run("convert", out.resolve("big.onnx").toString(), "--to", "onnx", "-o", dir.resolve("again").toString());
+        assertEquals(0, again.code(), again.toString());
+        assertEquals(List.of("big.onnx"), list(dir.resolve("again")));
     }
 
     @Test
