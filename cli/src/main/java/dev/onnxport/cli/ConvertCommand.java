@@ -153,6 +153,8 @@ final class ConvertCommand extends BaseCommand {
 
     private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }
 
+    private boolean warned;
+
     /** Loads the model afresh (passes change the graph in place) and applies --input-shape/--batch. */
     private Graph load(Map<String, long[]> shapes) {
         Graph g;
@@ -164,11 +166,17 @@ final class ConvertCommand extends BaseCommand {
             throw CliException.usage("file '" + model + "': cannot read the model: " + e, e);
         }
         if (!shapes.isEmpty() || batch != null) {
+            List<String> changed;
             try {
-                InputShapes.apply(g, shapes, batch);
+                changed = InputShapes.apply(g, shapes, batch);
             } catch (ConversionException e) {
                 throw CliException.usage("file '" + model + "': " + e.getMessage(), e);
             }
+            if (!warned && !quiet && batch != null && changed.stream().noneMatch(n -> !shapes.containsKey(n))) {
+                err().println("onnxport: warning: --batch " + batch + " changed nothing: no input"
+                        + (shapes.isEmpty() ? "" : " without --input-shape") + " has a symbolic dim 0");
+            }
+            warned = true;
         }
         return g;
     }

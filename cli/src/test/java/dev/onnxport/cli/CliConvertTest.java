@@ -115,6 +115,12 @@ class CliConvertTest {
         CliRun.Result b = run("convert", model.toString(), "--to", "onnx", "--batch", "5", "-o", out.toString());
         assertEquals(0, b.code(), b.toString());
         assertTrue(b.out().contains("input  x  float32 [5,3]") && b.out().contains("output y  float32 [5,3]"), b.out());
+        // a static batch is kept, with a warning that --batch did nothing
+        Path fixed = reluModel(dir.resolve("fixed.onnx"), 1, 3);
+        CliRun.Result f = run("convert", fixed.toString(), "--to", "tflite", "--batch", "4", "--fp16", "-o", dir.resolve("f").toString());
+        assertEquals(0, f.code(), f.toString());
+        assertTrue(f.out().contains("input  x  float32 [1,3]"), f.out());
+        assertEquals(1, f.err().split("warning: --batch 4 changed nothing", -1).length - 1, f.err());
         // without either, the symbolic dim survives
         CliRun.Result s = run("convert", model.toString(), "--to", "onnx", "-o", dir.resolve("sym").toString());
         assertTrue(s.out().contains("input  x  float32 [N,3]"), s.out());
