@@ -39,6 +39,12 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             err.println("onnxport: error: out of memory; give Java more heap (e.g. JAVA_OPTS=-Xmx8g bin/onnxport ...)");
             code = ExitCodes.FAILED;
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an Error (e.g. a failed static initializer) ends up here
+            err.println("onnxport: error: internal error: " + e);
+            if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+            else err.println("(run again with --verbose for the stack trace)");
+            code = ExitCodes.FAILED;
         }
         out.flush();
         err.flush();
