@@ -116,7 +116,7 @@ while IFS=$'\t' read -r name family _ _ _ _ _; do
   rows+=("| $name | $family | $size | ${shapes:-(static)} | $wall ($wmin–$wmax) | $rss | $out_kb | $status |")
 done <"$root/models/models.tsv"
 
-java_version="$( (java -version 2>&1 || true) | sed 's/^/    /')"
+java_version="$(java -version 2>&1 || true)"
 cpu="$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ {print $2; exit}')"
 mem="$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -138,12 +138,13 @@ mkdir -p "$(dirname "$doc")"
   echo
   echo "* CPU: ${cpu:-unknown}, nproc $(nproc)"
   echo "* memory: $mem"
-  echo "* java -version:"
-  echo
-  echo "$java_version"
-  echo
   echo "* load average before the runs: $load (other processes share the machine; times are noisy)"
   echo "* onnxport commit $commit, launcher ${onnxport#$root/}; JAVA_OPTS='${JAVA_OPTS:-}'"
+  echo
+  echo '```'
+  echo "$ java -version"
+  echo "$java_version"
+  echo '```'
   echo
   echo "## Command"
   echo
