@@ -69,9 +69,19 @@ class OnnxRoundTripTest {
                     if (mm != null) Assertions.fail("output '" + e.getKey() + "': " + mm);
                 }
             }
+            String known = CLAIMS.knownFailure(c.name());
+            if (known != null) {
+                Results.record("onnx", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
+                Assertions.fail("listed in claims/onnx-known-failures.txt (" + known + ") but it passes: remove it from the list");
+            }
             Results.record("onnx", c, ops, "pass", null);
-        } catch (Throwable t) {
-            Results.record("onnx", c, ops, "fail", TfliteNodeTest.firstLine(t));
+        } catch (RuntimeException | Error t) {
+            String known = CLAIMS.knownFailure(c.name());
+            if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
+                Results.record("onnx", c, ops, "fail", "known failure (" + known + "): " + TfliteNodeTest.firstLine(t));
+                Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);
+            }
+            if (!String.valueOf(t.getMessage()).contains("but it passes")) Results.record("onnx", c, ops, "fail", TfliteNodeTest.firstLine(t));
             throw t;
         }
     }

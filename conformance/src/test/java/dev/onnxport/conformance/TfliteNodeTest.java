@@ -73,9 +73,19 @@ class TfliteNodeTest {
                     }
                 }
             }
+            String known = CLAIMS.knownFailure(c.name());
+            if (known != null) {
+                Results.record("tflite", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
+                Assertions.fail("listed in claims/tflite-known-failures.txt (" + known + ") but it passes: remove it from the list");
+            }
             Results.record("tflite", c, ops, "pass", null);
-        } catch (Throwable t) {
-            Results.record("tflite", c, ops, "fail", firstLine(t));
+        } catch (RuntimeException | Error t) {
+            String known = CLAIMS.knownFailure(c.name());
+            if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
+                Results.record("tflite", c, ops, "fail", "known failure (" + known + "): " + firstLine(t));
+                Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);
+            }
+            if (!String.valueOf(t.getMessage()).contains("but it passes")) Results.record("tflite", c, ops, "fail", firstLine(t));
             throw t;
         }
     }
