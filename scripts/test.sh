@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The project's test command: the whole Maven build with every test (unit tests, ONNX node cases through the TFLite
-# 2.6 JNI interpreter and the ONNX round trip, real models when they are in the model cache), then the conformance
-# script (LiteRT check of the converted files, docs/CONFORMANCE.md). Both always run; the exit status is non-zero
-# when either failed.
+# The project's test command (README, .ci/run):
+#   1. scripts/setup.sh: installs what is missing (Debian packages when run as root or with sudo; the real models);
+#      skipped with ONNXPORT_NO_SETUP=1
+#   2. mvn -B -q verify: the whole build with every test (unit tests, ONNX node cases through the TFLite 2.6 JNI
+#      interpreter and the ONNX round trip, the real models in the model cache)
+#   3. conformance/run.sh: the LiteRT check of the converted files and docs/CONFORMANCE.md
+# Steps 2 and 3 always both run; the exit status is non-zero when either failed.
 #
 # Usage: scripts/test.sh [extra Maven arguments, e.g. -o]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
+if [[ "${ONNXPORT_NO_SETUP:-}" != 1 ]]; then scripts/setup.sh; fi
 
 # results of an earlier run must not reach this run's report
 rm -f conformance/target/conformance/results-*.jsonl
