@@ -111,6 +111,34 @@ public final class Graph {
         inputs.remove(v);
     }
 
+    /**
+     * Replaces graph input i by a new input value of the same name and the given type; the old value is renamed
+     * (it keeps its uses, so the caller rewires them, e.g. through a Transpose of the new input). Returns the new one.
+     */
+    public Value replaceInput(int i, ValueType t, Provenance prov) {
+        Value old = inputs.get(i);
+        String name = old.name();
+        old.rename(uniqueValueName(name + "_orig"));
+        Value v = new Value(name, t);
+        v.setProvenance(prov);
+        inputs.set(i, v);
+        return v;
+    }
+
+    /** Renames a value to a fresh unique name derived from base (its provenance is unchanged). */
+    public void renameValue(Value v, String base) {
+        valueNames.remove(v.name());
+        v.rename(uniqueValueName(base));
+    }
+
+    /** Gives v exactly this name, which must be free (e.g. after {@link #renameValue} moved its holder away). */
+    public void setValueName(Value v, String name) {
+        if (valueNames.contains(name) && !v.name().equals(name)) throw new ConversionException("value name '" + name + "' is taken");
+        valueNames.remove(v.name());
+        valueNames.add(name);
+        v.rename(name);
+    }
+
     /** Replaces the type of graph input i (e.g. for --input-shape). */
     public void setInputType(int i, ValueType t) { inputs.get(i).setType(t); }
 
