@@ -199,11 +199,29 @@ final class TfliteElementwiseEmit {
                 b -> ReshapeOptions.createReshapeOptions(b, ReshapeOptions.createNewShapeVector(b, s)));
     }
 
-    /** A copy of x into dst that TFLite accepts as an operator (RESHAPE to its own shape). */
+    /**
+     * A copy of x into dst that TFLite accepts as an operator: RESHAPE to its own shape, given as a constant (with -1
+     * for a single symbolic dim) so that TFLite knows the output shape before the run; only with several symbolic
+     * dims is the shape taken from SHAPE(x) at run time.
+     */
     void copyInto(T x, T dst) {
         long[] s = staticOrNull(dst.shape);
         if (s != null) {
             reshapeInto(x, dst, s);
+            return;
+        }
+        int unknown = 0;
+        long[] withMinus = new long[dst.rank()];
+        for (int i = 0; i < withMinus.length; i++) {
+            if (dst.shape.dim(i).isKnown()) withMinus[i] = dst.shape.dim(i).value();
+            else { withMinus[i] = -1; unknown++; }
+        }
+        if (unknown == 1) {
+            int[] si = new int[withMinus.length];
+            for (int i = 0; i < si.length; i++) si[i] = (int) withMinus[i];
+            T sh = constant(Tensor.ofInts(new long[] {si.length}, si), "shape");
+            op(BuiltinOperator.RESHAPE, 1, new T[] {x, sh}, dst, BuiltinOptions.ReshapeOptions,
+                    b -> ReshapeOptions.createReshapeOptions(b, ReshapeOptions.createNewShapeVector(b, si)));
             return;
         }
         T shp = temp(DType.INT32, Shape.of(dst.rank()), "shape");
