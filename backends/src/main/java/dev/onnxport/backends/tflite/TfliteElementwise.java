@@ -4,6 +4,7 @@ import dev.onnxport.backends.tflite.TfliteElementwiseEmit.T;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Node;
+import dev.onnxport.ir.Tensor;
 import tflite.ActivationFunctionType;
 import tflite.AddOptions;
 import tflite.BuiltinOperator;
@@ -40,9 +41,8 @@ final class TfliteElementwise {
         reg(r, "Add", e -> arith(e, BuiltinOperator.ADD, ARITH));
         reg(r, "Sub", e -> arith(e, BuiltinOperator.SUB, ARITH));
         reg(r, "Mul", e -> arith(e, BuiltinOperator.MUL, ARITH));
-        // TFLite DIV has float32 and int32 kernels; C integer division truncates toward zero like ONNX.
-        // int64 is divided in int32 (exact while the values fit in int32).
-        reg(r, "Div", e -> arith(e, BuiltinOperator.DIV, EnumSet.of(DType.FLOAT32, DType.INT32)));
+        // TFLite DIV has float32 and int32 kernels; C integer division truncates toward zero like ONNX
+        reg(r, "Div", TfliteElementwise::div);
         reg(r, "Pow", TfliteElementwise::pow);
         reg(r, "Mod", TfliteElementwise::mod);
         reg(r, "BitShift", TfliteElementwise::bitShift);
@@ -327,12 +327,80 @@ final class TfliteElementwise {
         e.div(acc, e.f(ins.size()), e.out(0));
     }
 
+    static void div(TfliteElementwiseEmit e) {
+        T a = e.in(0), b = e.in(1);
+        if (a.dt() != DType.INT64) {
+            arith(e, BuiltinOperator.DIV, EnumSet.of(DType.FLOAT32, DType.INT32));
+            return;
+        }
+        divInt64(e, a, b);
+    }
+
+    /**
+     * Exact int64 division truncating toward zero, for which TFLite 2.6 has no kernel (DIV and FLOOR_DIV stop at
+     * int32): on magnitudes, a float32 quotient refined twice by the exact int64 remainder (each round gains 24
+     * bits), then corrected by at most two steps either way; the sign comes last.
+     */
+    static void divInt64(TfliteElementwiseEmit e, T a, T b) {
+        DType l = DType.INT64;
+        T ua = absInt(e, a), ub = absInt(e, b);
+        T fub = e.cast(ub, DType.FLOAT32);
+        T q = e.cast(e.div(e.cast(ua, DType.FLOAT32), fub, null), l);
+        for (int i = 0; i < 2; i++) {
+            T r = e.sub(ua, e.mul(q, ub, null), null);
+            q = e.add(q, e.cast(e.div(e.cast(r, DType.FLOAT32), fub, null), l), null);
+        }
+        T r = e.sub(ua, e.mul(q, ub, null), null);
+        T zero = e.scalar(l, 0), one = e.scalar(l, 1);
+        for (int i = 0; i < 2; i++) {
+            T low = e.cmp(BuiltinOperator.LESS, r, zero, null);
+            q = e.select(low, e.sub(q, one, null), q, null);
+            r = e.select(low, e.add(r, ub, null), r, null);
+        }
+        for (int i = 0; i < 2; i++) {
+            T high = e.cmp(BuiltinOperator.GREATER_EQUAL, r, ub, null);
+            q = e.select(high, e.add(q, one, null), q, null);
+            if (i == 0) r = e.select(high, e.sub(r, ub, null), r, null);
+        }
+        T negative = e.cmp(BuiltinOperator.NOT_EQUAL, e.cmp(BuiltinOperator.LESS, a, zero, null), e.cmp(BuiltinOperator.LESS, b, zero, null), null);
+        e.select(negative, e.unary(BuiltinOperator.NEG, q, null), q, e.out(0));
+    }
+
+    /** |x| for int32/int64 (no ABS kernel in TFLite 2.6): max(x, -x). */
+    static T absInt(TfliteElementwiseEmit e, T x) {
+        if (x.constant() != null) {
+            long[] v = x.constant().toLongs();
+            for (int i = 0; i < v.length; i++) v[i] = Math.abs(v[i]);
+            return e.constant(Tensor.fromLongs(x.dt(), x.constant().shape(), v), "abs");
+        }
+        return e.max(x, e.unary(BuiltinOperator.NEG, x, null), null);
+    }
+
     static void pow(TfliteElementwiseEmit e) {
         T x = e.in(0), y = e.in(1);
         TfliteElementwiseEmit.requireSupported(x.dt(), "Pow");
         TfliteElementwiseEmit.requireSupported(y.dt(), "Pow exponent");
         if (x.dt() == DType.BOOL || y.dt() == DType.BOOL) throw new ConversionException("Pow is not defined for bool");
-        // TFLite POW has float32 and int32 kernels; a float exponent makes the computation float
+        // int64 to a constant integer power: exact by repeated squaring with int64 MUL
+        Tensor yc = y.constant();
+        if (x.dt() == DType.INT64 && yc != null && !yc.dtype().isFloat() && yc.numel() > 0 && yc.isUniform()
+                && yc.getLong(0) >= 0 && yc.getLong(0) <= 64 && x.shape().equals(e.out(0).shape())) {
+            long k = yc.getLong(0);
+            if (k == 0) {
+                e.add(e.mul(x, e.scalar(DType.INT64, 0), null), e.scalar(DType.INT64, 1), e.out(0));
+                return;
+            }
+            T result = null, base = x;
+            while (k > 0) {
+                if ((k & 1) != 0) result = result == null ? base : e.mul(result, base, null);
+                k >>= 1;
+                if (k > 0) base = e.mul(base, base, null);
+            }
+            castOut(e, result);
+            return;
+        }
+        // TFLite POW has float32 and int32 kernels; a float exponent makes the computation float (other int64
+        // powers are computed in int32: exact while the values fit)
         DType ct = x.dt() == DType.FLOAT32 || y.dt() == DType.FLOAT32 ? DType.FLOAT32 : DType.INT32;
         castOut(e, e.binary(BuiltinOperator.POW, e.cast(x, ct), e.cast(y, ct), dstFor(e, ct)));
     }

@@ -181,7 +181,19 @@ class TfliteElementwiseTest {
             g.out(g.op("Add", a, b), g.op("Sub", a, b), g.op("Mul", a, b), g.op("Div", a, b), g.op("Div", a, nb),
                     g.op("Mod", a, nb), g.op("Mod", attrs("fmod", 1), a, b), g.op("Max", a, b), g.op("Min", a, nb),
                     g.op("Abs", a), g.op("Sign", a), g.op("Greater", a, b),
-                    g.op("Pow", b, g.c(Tensor.ofLongs(s(4), 0, 1, 2, 3))), g.op("Pow", b, g.c(Tensor.scalarFloat(0.5f))));
+                    g.op("Pow", b, g.c(Tensor.ofLongs(s(4), 0, 1, 2, 3))), g.op("Pow", b, g.c(Tensor.scalarFloat(0.5f))),
+                    g.op("Pow", a, g.c(Tensor.scalarLong(3))), g.op("Pow", b, g.c(Tensor.ofLongs(s(1), 0))));
+        });
+    }
+
+    @Test void int64DivisionIsExactBeyondInt32() {
+        check(17, g -> {
+            Value a = g.in("a", Tensor.ofLongs(s(10), 4611686018427400000L, -4611686018427400007L, 9, -9, 9, -9, 1L << 40, 7,
+                    Long.MAX_VALUE, -5_000_000_000L));
+            Value b = g.in("b", Tensor.ofLongs(s(10), 3, 7, 2, 2, -2, -2, (1L << 20) + 1, 1L << 40, 1, 3));
+            Value c = g.in("c", g.ints(DType.INT64, s(64), -4_000_000_000_000_000_000L, 4_000_000_000_000_000_000L));
+            Value d = g.in("d", g.ints(DType.INT64, s(64), 1, 3_000_000_000L));
+            g.out(g.op("Div", a, b), g.op("Div", c, d), g.op("Div", c, g.op("Neg", d)), g.op("Div", c, g.c(Tensor.scalarLong(-1000))));
         });
     }
 
