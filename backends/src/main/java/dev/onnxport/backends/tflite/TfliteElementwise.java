@@ -532,11 +532,11 @@ final class TfliteElementwise {
         }
         T loT = lo != null && lo.constant() == null ? e.cast(lo, ct) : loV != null ? e.scalar(ct, loV) : null;
         T hiT = hi != null && hi.constant() == null ? e.cast(hi, ct) : hiV != null ? e.scalar(ct, hiV) : null;
-        T cur = e.cast(x, ct);
         if (loT == null && hiT == null) {
             e.result(x);
             return;
         }
+        T cur = e.cast(x, ct);
         if (loT != null) cur = e.max(cur, loT, hiT == null ? dstFor(e, ct) : null);
         if (hiT != null) cur = e.min(cur, hiT, dstFor(e, ct));
         castOut(e, cur);

@@ -312,12 +312,25 @@ final class ElementwiseOps {
 
     static boolean unsupported(DType t) { return t == DType.STRING; }
 
+    /** Broadcast results above this many elements are not evaluated (FoldConstants would not keep them anyway). */
+    static final long MAX_EVAL_ELEMENTS = 1 << 22;
+
+    static boolean tooBig(long[] out) {
+        long n = 1;
+        for (long d : out) {
+            n *= d;
+            if (n > MAX_EVAL_ELEMENTS || n < 0) return true;
+        }
+        return false;
+    }
+
     /** Element-wise binary op; float inputs use f, integer inputs use i (null: cannot fold that type). */
     static List<Tensor> binary(Node n, List<Tensor> in, F2 f, I2 i) {
         Tensor a = in.get(0), b = in.get(1);
         DType t = a.dtype();
         if (unsupported(t)) return null;
         long[] out = broadcastShape(List.of(a, b));
+        if (tooBig(out)) return null;
         int[][] idx = broadcastIndex(List.of(a.shape(), b.shape()), out);
         int m = idx[0].length;
         if (t.isFloat()) {
@@ -342,6 +355,7 @@ final class ElementwiseOps {
         DType t = a.dtype();
         if (unsupported(t) || unsupported(b.dtype())) return null;
         long[] out = broadcastShape(List.of(a, b));
+        if (tooBig(out)) return null;
         int[][] idx = broadcastIndex(List.of(a.shape(), b.shape()), out);
         int m = idx[0].length;
         if (t.isFloat() || b.dtype().isFloat()) {
@@ -381,6 +395,7 @@ final class ElementwiseOps {
         if (!acc.dtype().isFloat() && i == null) return null;
         // a single input is returned as is, but the output still has the broadcast shape
         long[] out = broadcastShape(in);
+        if (tooBig(out)) return null;
         if (!java.util.Arrays.equals(out, acc.shape())) {
             List<Tensor> r = binary(n, List.of(acc, zerosLike(acc.dtype(), out)), (a, b) -> a, (a, b, t) -> a);
             acc = r == null ? null : r.get(0);
@@ -397,6 +412,7 @@ final class ElementwiseOps {
         Tensor a = in.get(0), b = in.get(1);
         DType t = a.dtype();
         long[] out = broadcastShape(List.of(a, b));
+        if (tooBig(out)) return null;
         int[][] idx = broadcastIndex(List.of(a.shape(), b.shape()), out);
         int m = idx[0].length;
         long[] r = new long[m];
@@ -422,6 +438,7 @@ final class ElementwiseOps {
     static List<Tensor> logic(List<Tensor> in, B2 f) {
         Tensor a = in.get(0), b = in.get(1);
         long[] out = broadcastShape(List.of(a, b));
+        if (tooBig(out)) return null;
         int[][] idx = broadcastIndex(List.of(a.shape(), b.shape()), out);
         long[] av = a.toLongs(), bv = b.toLongs(), r = new long[idx[0].length];
         for (int k = 0; k < r.length; k++) r[k] = f.f(av[idx[0][k]] != 0, bv[idx[1][k]] != 0) ? 1 : 0;
@@ -432,6 +449,7 @@ final class ElementwiseOps {
         Tensor c = in.get(0), x = in.get(1), y = in.get(2);
         if (unsupported(x.dtype())) return null;
         long[] out = broadcastShape(in);
+        if (tooBig(out)) return null;
         int[][] idx = broadcastIndex(List.of(c.shape(), x.shape(), y.shape()), out);
         long[] cv = c.toLongs();
         int m = idx[0].length;

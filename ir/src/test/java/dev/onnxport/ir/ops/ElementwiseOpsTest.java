@@ -134,6 +134,13 @@ class ElementwiseOpsTest {
         assertArrayEquals(new long[] {254}, eval("Sub", typed(DType.UINT8, 3), typed(DType.UINT8, 5)).toLongs());
     }
 
+    @Test void hugeBroadcastsAreNotEvaluated() {
+        Tensor col = Tensor.fromDoubles(DType.FLOAT32, new long[] {4096, 1}, new double[4096]);
+        Tensor row = Tensor.fromDoubles(DType.FLOAT32, new long[] {1, 4096}, new double[4096]);
+        assertNull(eval("Add", col, row));
+        assertNull(eval("Where", Tensor.fromLongs(DType.BOOL, new long[] {4096, 1}, new long[4096]), row, col));
+    }
+
     @Test void integerDivTruncatesTowardZeroAndDivisionByZeroIsNotFolded() {
         assertArrayEquals(new long[] {-2, 2, -2, 3}, eval("Div", i32(-7, 7, 7, 9), i32(3, 3, -3, 3)).toLongs());
         assertNull(eval("Div", i64(1), i64(0)));
