@@ -258,7 +258,7 @@ final class TfliteElementwise {
     static DType computeType(DType t, Set<DType> kernels, String what) {
         TfliteElementwiseEmit.requireSupported(t, what);
         if (kernels.contains(t)) return t;
-        if (t == DType.INT8 || t == DType.UINT8 || t == DType.INT16 || (t == DType.INT64 && kernels.contains(DType.INT32)))
+        if (t == DType.INT8 || t == DType.UINT8 || t == DType.INT16)
             return DType.INT32;
         throw new ConversionException(what + ": TFLite has no kernel for " + t);
     }
