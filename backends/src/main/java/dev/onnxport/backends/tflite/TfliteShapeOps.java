@@ -71,10 +71,74 @@ final class TfliteShapeOps {
 
     // ------------------------------------------------------------------------------------------------ Reshape & co
 
-    /** Reshape, Flatten, Squeeze, Unsqueeze, Identity: a RESHAPE to the inferred output shape. */
+    /**
+     * Reshape, Flatten, Squeeze, Unsqueeze, Identity: a RESHAPE to the inferred output shape, static when it is;
+     * else computed at run time from the symbolic dims, or from SHAPE(x) by the op's own rule.
+     */
     static void reshapeLike(Node n, LowerContext c) {
         Value x = n.input(0), y = n.output(0);
-        TfliteShapeOpsKit.copyInto(c, x, c.in(n, 0), c.out(n, 0), shapeOf(y));
+        Shape ys = shapeOf(y);
+        int xt = c.in(n, 0);
+        if (ys.isStatic()) { Emit.reshapeInto(c, xt, c.out(n, 0), ys.toArray()); return; }
+        int sh = TfliteShapeOpsKit.tryShapeTensor(c, x, xt, ys.dims());
+        if (sh < 0) sh = runtimeShape(n, c, xt, shapeOf(x).rank(), ys.rank());
+        c.op(BuiltinOperator.RESHAPE, 1, new int[] {xt, sh}, new int[] {c.out(n, 0)});
+    }
+
+    /** The output shape of a reshape-like op computed from SHAPE(x) at run time (several unknown dims). */
+    private static int runtimeShape(Node n, LowerContext c, int xt, int r, int outRank) {
+        int xs = TfliteShapeOpsKit.shapeVec(c, xt, r);
+        List<Integer> pieces = new ArrayList<>();
+        switch (n.opType()) {
+            case "Identity" -> { return xs; }
+            case "Flatten" -> {
+                int a = (int) n.attrs().getInt("axis", 1);
+                if (a < 0) a += r;
+                pieces.add(TfliteShapeOpsKit.prodVec(c, xs, 0, a));
+                pieces.add(TfliteShapeOpsKit.prodVec(c, xs, a, r));
+            }
+            case "Squeeze", "Unsqueeze" -> {
+                long[] axes = ShapeOpsMath.axesParam(n, 1);
+                if (axes == null && n.opType().equals("Squeeze"))
+                    throw new ConversionException("Squeeze without axes of an input with dynamic dims: which dims are 1 is known only at run time");
+                boolean sq = n.opType().equals("Squeeze");
+                int[] ax = ShapeOpsMath.normAxes(axes, sq ? r : outRank);
+                boolean[] mark = new boolean[sq ? r : outRank];
+                for (int a : ax) mark[a] = true;
+                int[] pick = new int[outRank];
+                int k = 0;
+                if (sq) { for (int i = 0; i < r; i++) if (!mark[i]) pick[k++] = i; }
+                else { int j = 0; for (int i = 0; i < outRank; i++) pick[k++] = mark[i] ? r : j++; }
+                int src = sq ? xs : TfliteShapeOpsKit.concat(c, new int[] {xs, c.constInt32(hint(c, "one"), 1)}, 0, DType.INT32, new long[] {r + 1}, "xshape1");
+                return TfliteShapeOpsKit.gather(c, src, c.constInt32(hint(c, "pick"), pick), 0, DType.INT32, new long[] {outRank}, "shape");
+            }
+            case "Reshape" -> {
+                boolean allowZero = n.attrs().getInt("allowzero", 0) != 0;
+                long[] target = ShapeOpsMath.knownInts(n.input(1));
+                if (target != null) {
+                    // constant target: zeros copy x's dims, the rest are constants (-1 left to RESHAPE)
+                    for (int i = 0; i < target.length; i++) {
+                        if (target[i] == 0 && !allowZero) pieces.add(TfliteShapeOpsKit.sliceVec(c, xs, i, i + 1));
+                        else pieces.add(c.constInt32(hint(c, "d" + i), Math.toIntExact(target[i])));
+                    }
+                    return TfliteShapeOpsKit.joinVec(c, pieces, outRank);
+                }
+                Value s = n.input(1);
+                long k = staticShape(s)[0];
+                int t = TfliteShapeOpsKit.toI32(c, c.in(n, 1), s.dtype(), new long[] {k}, Integer.MAX_VALUE);
+                if (allowZero) return t;
+                int xk = k <= r ? TfliteShapeOpsKit.sliceVec(c, xs, 0, (int) k)
+                        : TfliteShapeOpsKit.concat(c, new int[] {xs, c.constInt32(hint(c, "ones"), ones((int) (k - r)))}, 0, DType.INT32, new long[] {k}, "xshape_k");
+                int zero = c.constInt32(hint(c, "zero"), new long[0], 0);
+                int eq = temp(c, DType.BOOL, new long[] {k}, "is_zero");
+                TfliteShapeOpsKit.equalInto(c, t, zero, eq, DType.INT32);
+                int out = temp(c, DType.INT32, new long[] {k}, "shape");
+                TfliteShapeOpsKit.selectV2Into(c, eq, xk, t, out);
+                return out;
+            }
+            default -> throw new IllegalStateException(n.opType());
+        }
+        return TfliteShapeOpsKit.joinVec(c, pieces, outRank);
     }
 
     // ------------------------------------------------------------------------------------------------ Transpose
@@ -332,7 +396,21 @@ final class TfliteShapeOps {
         Value x = n.input(0), y = n.output(0);
         Shape ys = shapeOf(y);
         if (x.shape() != null && x.shape().equals(ys) && ys.isStatic()) { TfliteShapeOpsKit.copyInto(c, x, c.in(n, 0), c.out(n, 0), ys); return; }
-        int sh = ys.isStatic() ? c.constInt32(hint(c, "shape"), LowerContext.toInt(ys.toArray())) : TfliteShapeOpsKit.shapeTensor(c, x, c.in(n, 0), ys.dims());
+        int sh = ys.isStatic() ? c.constInt32(hint(c, "shape"), LowerContext.toInt(ys.toArray())) : TfliteShapeOpsKit.tryShapeTensor(c, x, c.in(n, 0), ys.dims());
+        if (sh < 0) {
+            // ONNX's bidirectional broadcast of x's run-time shape and the target: where x's dim is 1 the target's, else x's
+            Value s = n.input(1);
+            int k = (int) staticShape(s)[0], r = shapeOf(x).rank(), m = ys.rank();
+            int t = TfliteShapeOpsKit.toI32(c, c.in(n, 1), s.dtype(), new long[] {k}, Integer.MAX_VALUE);
+            int xs = TfliteShapeOpsKit.shapeVec(c, c.in(n, 0), r);
+            long[] mv = {m};
+            if (m > r) xs = TfliteShapeOpsKit.concat(c, new int[] {c.constInt32(hint(c, "ones"), ones(m - r)), xs}, 0, DType.INT32, mv, "xshape_m");
+            if (m > k) t = TfliteShapeOpsKit.concat(c, new int[] {c.constInt32(hint(c, "ones"), ones(m - k)), t}, 0, DType.INT32, mv, "target_m");
+            int eq = temp(c, DType.BOOL, mv, "x_is_one");
+            TfliteShapeOpsKit.equalInto(c, xs, c.constInt32(hint(c, "one"), new long[0], 1), eq, DType.INT32);
+            sh = temp(c, DType.INT32, mv, "shape");
+            TfliteShapeOpsKit.selectV2Into(c, eq, t, xs, sh);
+        }
         TfliteShapeOpsKit.broadcastToInto(c, c.in(n, 0), sh, c.out(n, 0), x.dtype());
     }
 

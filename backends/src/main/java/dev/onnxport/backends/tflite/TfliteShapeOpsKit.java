@@ -212,13 +212,14 @@ final class TfliteShapeOpsKit {
                 BuiltinOptions.BroadcastToOptions, f -> { BroadcastToOptions.startBroadcastToOptions(f); return BroadcastToOptions.endBroadcastToOptions(f); });
     }
 
-    /** A copy of in into out (RESHAPE to out's static shape, or to in's run-time shape). */
+    /** A copy of in into out, which has in's shape (RESHAPE to the static shape, or to in's run-time shape). */
     static void copyInto(LowerContext c, Value x, int in, int out, Shape outShape) {
         if (outShape != null && outShape.isStatic()) {
             Emit.reshapeInto(c, in, out, outShape.toArray());
             return;
         }
-        int sh = shapeTensor(c, x, in, outShape.dims());
+        int sh = tryShapeTensor(c, x, in, outShape.dims());
+        if (sh < 0) sh = shapeVec(c, in, outShape.rank()); // callers copy a tensor of the same shape
         c.op(BuiltinOperator.RESHAPE, 1, new int[] {in, sh}, new int[] {out});
     }
 
@@ -229,6 +230,13 @@ final class TfliteShapeOpsKit {
      * SHAPE at run time), and at most one other dim as -1 (for RESHAPE to infer).
      */
     static int shapeTensor(LowerContext c, Value x, int xTensor, List<Dim> dims) {
+        int t = tryShapeTensor(c, x, xTensor, dims);
+        if (t < 0) throw new ConversionException("cannot express the run-time shape " + dims + " (more than one unknown dim); fix it with --input-shape");
+        return t;
+    }
+
+    /** Like {@link #shapeTensor}, or -1 (emitting nothing) when more than one dim is unknown. */
+    static int tryShapeTensor(LowerContext c, Value x, int xTensor, List<Dim> dims) {
         int m = dims.size();
         int[] vals = new int[m];
         int[] fromX = new int[m];
@@ -244,7 +252,7 @@ final class TfliteShapeOpsKit {
             if (j >= 0) { fromX[i] = j; anyX = true; }
             else { vals[i] = -1; minus++; }
         }
-        if (minus > 1) throw new ConversionException("cannot express the run-time shape " + dims + " (more than one unknown dim); fix it with --input-shape");
+        if (minus > 1) return -1;
         if (!anyX) return c.constInt32(hint(c, "shape"), vals);
         int r = xs.rank();
         int sh = temp(c, DType.INT32, new long[] {r}, "xshape");
@@ -254,6 +262,43 @@ final class TfliteShapeOpsKit {
         int[] idx = new int[m];
         for (int i = 0; i < m; i++) idx[i] = fromX[i] >= 0 ? fromX[i] : r + i;
         return gather(c, cat, c.constInt32(hint(c, "pick"), idx), 0, DType.INT32, new long[] {m}, "shape");
+    }
+
+    /** SHAPE(x) as an int32 vector of length rank. */
+    static int shapeVec(LowerContext c, int x, int rank) {
+        int sh = temp(c, DType.INT32, new long[] {rank}, "xshape");
+        shapeInto(c, x, sh, DType.INT32);
+        return sh;
+    }
+
+    /** vec[from:to] of a 1-D int32 vector. */
+    static int sliceVec(LowerContext c, int vec, int from, int to) {
+        int out = temp(c, DType.INT32, new long[] {to - from}, "dims");
+        stridedSliceInto(c, vec, out, DType.INT32, new int[] {from}, new int[] {to}, new int[] {1}, 0, 0);
+        return out;
+    }
+
+    /** The product of vec[from:to] as a 1-element int32 vector. */
+    static int prodVec(LowerContext c, int vec, int from, int to) {
+        if (to <= from) return c.constInt32(hint(c, "one"), 1);
+        int part = sliceVec(c, vec, from, to);
+        if (to - from == 1) return part;
+        int out = temp(c, DType.INT32, new long[] {1}, "prod");
+        int axis = c.constInt32(hint(c, "axis"), 0);
+        c.op(BuiltinOperator.REDUCE_PROD, 1, new int[] {part, axis}, new int[] {out}, BuiltinOptions.ReducerOptions,
+                f -> ReducerOptions.createReducerOptions(f, true));
+        return out;
+    }
+
+    /** Concatenates 1-D int32 pieces into one vector of length total. */
+    static int joinVec(LowerContext c, List<Integer> pieces, int total) {
+        if (pieces.size() == 1) return pieces.get(0);
+        return concat(c, pieces.stream().mapToInt(Integer::intValue).toArray(), 0, DType.INT32, new long[] {total}, "shape");
+    }
+
+    static void equalInto(LowerContext c, int a, int b, int out, DType dt) {
+        c.op(BuiltinOperator.EQUAL, dt == DType.INT8 ? 2 : 1, new int[] {a, b}, new int[] {out}, BuiltinOptions.EqualOptions,
+                f -> { tflite.EqualOptions.startEqualOptions(f); return tflite.EqualOptions.endEqualOptions(f); });
     }
 
     // ------------------------------------------------------------------------------------------------ transpose of any rank

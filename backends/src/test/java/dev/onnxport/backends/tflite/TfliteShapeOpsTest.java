@@ -303,6 +303,21 @@ class TfliteShapeOpsTest {
         check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Expand", List.of(v.get(0), c(g, longs(2, 1, 1, 1))), Attrs.EMPTY, 13).output()));
     }
 
+    @Test void severalUnknownDimsComeFromTheRunTimeShape() {
+        In x = new In("x", sym(DType.FLOAT32, "", "", 4), data(DType.FLOAT32, 2, 3, 4));
+        check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Unsqueeze", List.of(v.get(0), c(g, longs(1, -1))), Attrs.EMPTY, 13).output()));
+        check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Squeeze", List.of(node(g, "Unsqueeze", List.of(v.get(0), c(g, longs(1))),
+                Attrs.EMPTY, 13, "u").output(), c(g, longs(1))), Attrs.EMPTY, 13).output()));
+        check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Flatten", List.of(v.get(0)), at().put("axis", 2).build(), 13).output()));
+        check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Reshape", List.of(v.get(0), c(g, longs(0, 0, 2, 2))), Attrs.EMPTY, 13).output()));
+        In s = new In("s", t(DType.INT64, 3), longs(0, -1, 2));
+        check(13, List.of(x, s), (g, v) -> g.addOutput(node(g, "Reshape", List.of(v.get(0), v.get(1)), Attrs.EMPTY, 13).output()));
+        In y = new In("x1", sym(DType.FLOAT32, "", 1), data(DType.FLOAT32, 3, 1));
+        In e = new In("e", t(DType.INT64, 3), longs(2, 1, 5));
+        check(13, List.of(y, e), (g, v) -> g.addOutput(node(g, "Expand", List.of(v.get(0), v.get(1)), Attrs.EMPTY, 13).output()));
+        check(13, List.of(x), (g, v) -> g.addOutput(node(g, "Concat", List.of(v.get(0)), at().put("axis", 0).build(), 13).output()));
+    }
+
     @Test void squeezeUnsqueezeAttributes() {
         one(11, "Squeeze", xf(1, 3, 1, 2), List.of(), at().put("axes", new long[] {-2}).build());
         one(11, "Squeeze", xf(1, 3, 1, 2), List.of(), Attrs.EMPTY);
