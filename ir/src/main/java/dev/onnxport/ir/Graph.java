@@ -111,6 +111,34 @@ public final class Graph {
         inputs.remove(v);
     }
 
+    /**
+     * Replaces graph input i by a new input value of the same name and the given type; the old value is renamed
+     * (it keeps its uses, so the caller rewires them, e.g. through a Transpose of the new input). Returns the new one.
+     */
+    public Value replaceInput(int i, ValueType t, Provenance prov) {
+        Value old = inputs.get(i);
+        String name = old.name();
+        old.rename(uniqueValueName(name + "_orig"));
+        Value v = new Value(name, t);
+        v.setProvenance(prov);
+        inputs.set(i, v);
+        return v;
+    }
+
+    /** Renames a value to a fresh unique name derived from base (its provenance is unchanged). */
+    public void renameValue(Value v, String base) {
+        valueNames.remove(v.name());
+        v.rename(uniqueValueName(base));
+    }
+
+    /** Gives v exactly this name, which must be free (e.g. after {@link #renameValue} moved its holder away). */
+    public void setValueName(Value v, String name) {
+        if (valueNames.contains(name) && !v.name().equals(name)) throw new ConversionException("value name '" + name + "' is taken");
+        valueNames.remove(v.name());
+        valueNames.add(name);
+        v.rename(name);
+    }
+
     /** Replaces the type of graph input i (e.g. for --input-shape). */
     public void setInputType(int i, ValueType t) { inputs.get(i).setType(t); }
 
@@ -227,11 +255,39 @@ public final class Graph {
         n.setGraph(null);
     }
 
+    /**
+     * Names of values of this graph that subgraphs (of If/Loop/Scan nodes, at any depth) read from the enclosing
+     * scope. Such a value is referenced by name only, so passes must keep it, and keep its name.
+     */
+    public Set<String> namesReadBySubgraphs() {
+        Set<String> r = new HashSet<>();
+        for (Node n : nodes) for (Attr a : n.attrs().asMap().values()) {
+            if (a instanceof Attr.GraphAttr ga) collectOuter(ga.value(), r);
+            else if (a instanceof Attr.Graphs gs) for (Graph sg : gs.value()) collectOuter(sg, r);
+        }
+        return r;
+    }
+
+    private static void collectOuter(Graph sg, Set<String> out) {
+        for (Value v : sg.outerRefs) out.add(v.name());
+        Set<String> inner = sg.namesReadBySubgraphs();
+        Set<String> defined = new HashSet<>();
+        for (Value v : sg.inputs) defined.add(v.name());
+        for (Value v : sg.constants.values()) defined.add(v.name());
+        for (Node n : sg.nodes) for (Value o : n.outputs) defined.add(o.name());
+        for (String s : inner) if (!defined.contains(s)) out.add(s);
+    }
+
     /** Removes nodes whose outputs reach no graph output, and unused constants. Returns true when it removed any. */
     public boolean removeDeadCode() {
         boolean changed = false;
         Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
         Deque<Value> work = new ArrayDeque<>(outputs);
+        Set<String> byName = namesReadBySubgraphs();
+        if (!byName.isEmpty()) {
+            for (Node n : nodes) for (Value o : n.outputs) if (byName.contains(o.name())) work.add(o);
+            for (Value c : constants.values()) if (byName.contains(c.name())) work.add(c);
+        }
         while (!work.isEmpty()) {
             Value v = work.pop();
             Node p = v.producer();
@@ -251,7 +307,7 @@ public final class Graph {
         }
         for (var it = constants.values().iterator(); it.hasNext(); ) {
             Value c = it.next();
-            if (c.uses().isEmpty() && !outputs.contains(c)) { it.remove(); changed = true; }
+            if (c.uses().isEmpty() && !outputs.contains(c) && !byName.contains(c.name())) { it.remove(); changed = true; }
         }
         return changed;
     }

@@ -10,6 +10,6 @@ public final class LayoutPasses {
     private LayoutPasses() {}
 
     public static List<Pass> forTflite(PassOptions o) {
-        return List.of();
+        return List.of(new ChannelsLast(), new TransposeOptimizer());
     }
 }
