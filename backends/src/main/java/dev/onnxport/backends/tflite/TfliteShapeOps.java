@@ -114,7 +114,7 @@ final class TfliteShapeOps {
             }
             case "Reshape" -> {
                 boolean allowZero = n.attrs().getInt("allowzero", 0) != 0;
-                long[] target = ShapeOpsMath.knownInts(n.input(1));
+                long[] target = n.input(1) == null ? n.attrs().getInts("shape") : ShapeOpsMath.knownInts(n.input(1));
                 if (target != null) {
                     // constant target: zeros copy x's dims, the rest are constants (-1 left to RESHAPE)
                     for (int i = 0; i < target.length; i++) {
@@ -165,7 +165,7 @@ final class TfliteShapeOps {
     static void concat(Node n, LowerContext c) {
         Value y = n.output(0);
         int r = shapeOf(y).rank();
-        int axis = dev.onnxport.ir.ops.Shapes.axis(n.attrs().requireInt("axis"), r);
+        int axis = dev.onnxport.ir.ops.Shapes.axis(ShapeOpsMath.concatAxis(n), r);
         List<Integer> ins = new ArrayList<>();
         Value only = null;
         for (int i = 0; i < n.inputCount(); i++) {
@@ -418,7 +418,8 @@ final class TfliteShapeOps {
         Value x = n.input(0);
         DType dt = x.dtype();
         TfliteShapeOpsKit.requireTypes("TILE", dt, DType.FLOAT32, DType.INT32, DType.INT64, DType.UINT8, DType.BOOL, DType.STRING);
-        long[] reps = ShapeOpsMath.knownInts(n.input(1));
+        long[] reps = ShapeOpsMath.tileRepeats(n, ShapeOpsMath.Inputs.of(n), shapeOf(x).rank());
+        if (reps == null && ShapeOpsMath.tileV1(n)) throw new ConversionException("Tile-1: tiles and axis must be constants");
         int m;
         if (reps != null) {
             int[] t = new int[reps.length];

@@ -38,7 +38,7 @@ final class ShapeOps {
         r.register("Split", ShapeOps::split, ShapeOps::evalSplit);
         r.register("Slice", ShapeOps::slice, ShapeOps::evalSlice);
         r.register("Expand", ShapeOps::expand, ShapeOps::evalExpand);
-        r.register("Tile", ShapeOps::tile, (n, in) -> List.of(ShapeOpsKernels.tile(in.get(0), in.get(1).toLongs())));
+        r.register("Tile", ShapeOps::tile, (n, in) -> List.of(ShapeOpsKernels.tile(in.get(0), ShapeOpsMath.tileRepeats(n, Inputs.of(in), in.get(0).rank()))));
         r.register("Pad", ShapeOps::pad, ShapeOps::evalPad);
         r.register("Shape", ShapeOps::shape, ShapeOps::evalShape);
         r.register("Size", n -> List.of(ValueType.of(DType.INT64)), (n, in) -> List.of(Tensor.scalarLong(in.get(0).numel())));
@@ -189,7 +189,7 @@ final class ShapeOps {
         if (shapes.isEmpty()) throw new ConversionException("Concat: no inputs");
         int r = shapes.get(0).rank();
         if (r == 0) throw new ConversionException("Concat: inputs of rank 0 cannot be concatenated");
-        int axis = Shapes.axis(n.attrs().requireInt("axis"), r);
+        int axis = Shapes.axis(ShapeOpsMath.concatAxis(n), r);
         List<Dim> out = new ArrayList<>();
         for (int i = 0; i < r; i++) {
             if (i == axis) {
@@ -220,7 +220,7 @@ final class ShapeOps {
         List<Tensor> ts = new ArrayList<>();
         for (Tensor t : in) if (t != null) ts.add(t);
         if (ts.get(0).rank() == 0) throw new ConversionException("Concat: rank 0");
-        return List.of(ShapeOpsKernels.concat(ts, Shapes.axis(n.attrs().requireInt("axis"), ts.get(0).rank())));
+        return List.of(ShapeOpsKernels.concat(ts, Shapes.axis(ShapeOpsMath.concatAxis(n), ts.get(0).rank())));
     }
 
     // ------------------------------------------------------------------------------------------------ Split
@@ -322,8 +322,12 @@ final class ShapeOps {
 
     static List<ValueType> tile(Node n) {
         Value x = n.input(0);
-        List<SymInt> reps = ShapeOpsMath.symbolicInts(n.input(1));
         if (x.shape() == null) return List.of(unknownShape(x));
+        List<SymInt> reps;
+        if (ShapeOpsMath.tileV1(n)) {
+            long[] k = ShapeOpsMath.tileRepeats(n, Inputs.of(n), x.shape().rank());
+            reps = k == null ? null : Arrays.stream(k).mapToObj(SymInt::of).toList();
+        } else reps = ShapeOpsMath.symbolicInts(n.input(1));
         Shape s = x.shape();
         List<Dim> out = new ArrayList<>();
         for (int i = 0; i < s.rank(); i++) {

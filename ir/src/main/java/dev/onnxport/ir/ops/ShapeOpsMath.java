@@ -503,6 +503,30 @@ public final class ShapeOpsMath {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+    // Concat / Tile (opset 1 forms)
+
+    /** Concat's axis: required since opset 4, default 1 before. */
+    public static long concatAxis(Node n) {
+        if (n.attrs().has("axis")) return n.attrs().getInt("axis", 1);
+        if (n.opset() > 0 && n.opset() < 4) return 1;
+        throw new ConversionException("Concat: attribute 'axis' is required");
+    }
+
+    /** True for Tile-1's form (input, tiles, axis): a scalar repeat count for one axis. */
+    public static boolean tileV1(Node n) { return n.inputCount() >= 3 && n.input(2) != null; }
+
+    /** Tile's full repeats vector, or null when computed at run time. */
+    public static long[] tileRepeats(Node n, Inputs in, int rank) {
+        if (!tileV1(n)) return in.ints(1);
+        long[] tiles = in.ints(1), axis = in.ints(2);
+        if (tiles == null || axis == null) return null;
+        long[] r = new long[rank];
+        Arrays.fill(r, 1);
+        r[Shapes.axis(axis[0], rank)] = tiles[0];
+        return r;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
     // Range
 
     /** Number of elements of Range(start, limit, delta), ONNX's max(ceil((limit - start) / delta), 0). */

@@ -394,6 +394,20 @@ class ShapeOpsTest {
         assertArrayEquals(new long[] {1, 0}, ShapeOpsMath.centerCropPad(6, 4));
     }
 
+    @Test void opset1Forms() {
+        Graph g = g(1);
+        Node c = node(g, "Concat", 1, Attrs.EMPTY, in(g, "a", DType.FLOAT32, 2, 1), in(g, "b", DType.FLOAT32, 2, 3));
+        assertEquals(sh(2, 4), shapeOf(c));
+        Node t = node(g, "Tile", 1, Attrs.EMPTY, in(g, "x", DType.INT64, 2, 3), k(g, Tensor.scalarLong(2)), k(g, Tensor.scalarLong(1)));
+        assertEquals(sh(2, 6), shapeOf(t));
+        assertArrayEquals(new long[] {0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}, eval1(t, iota(DType.INT64, 2, 3), Tensor.scalarLong(2), Tensor.scalarLong(1)).toLongs());
+        Node r = node(g, "Reshape", 1, at().put("shape", new long[] {3, -1}).build(), in(g, "y", DType.FLOAT32, 2, 3));
+        assertEquals(sh(3, 2), shapeOf(r));
+        assertArrayEquals(new long[] {3, 2}, eval1(r, iota(DType.FLOAT32, 2, 3)).shape());
+        Node p = node(g, "Pad", 1, at().put("paddings", new long[] {1, 0}).put("mode", "edge").build(), in(g, "z", DType.INT64, 2));
+        assertArrayEquals(new long[] {0, 0, 1}, eval1(p, iota(DType.INT64, 2)).toLongs());
+    }
+
     @Test void everyFamilyOpIsRegisteredWithAnEvaluator() {
         for (String op : List.of("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Expand", "Tile", "Pad",
                 "Shape", "Size", "ConstantOfShape", "Range", "Identity", "Compress", "EyeLike", "Trilu", "CenterCropPad")) {
