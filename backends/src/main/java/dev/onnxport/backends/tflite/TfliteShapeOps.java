@@ -478,7 +478,8 @@ final class TfliteShapeOps {
                 constantPadInto(n, c, in, pt, c.out(n, 0), dt, r, p.value(), cur);
             }
             case "reflect", "edge", "wrap" -> {
-                boolean mirror = mode.equals("reflect") && !neg;
+                boolean mirror = mode.equals("reflect") && !neg
+                        && (dt == DType.FLOAT32 || dt == DType.INT32 || dt == DType.INT64 || dt == DType.UINT8 || dt == DType.INT8);
                 long[] shape = staticShape(x);
                 if (mirror) for (int a = 0; a < r; a++) mirror &= pads[a] <= shape[a] - 1 && pads[r + a] <= shape[a] - 1;
                 if (mirror) {
@@ -501,7 +502,18 @@ final class TfliteShapeOps {
     }
 
     private static void constantPadInto(Node n, LowerContext c, int in, int paddings, int out, DType dt, int r, Tensor value, long[] shape) {
-        TfliteShapeOpsKit.requireTypes("PAD", dt, DType.FLOAT32, DType.INT32, DType.INT64, DType.UINT8, DType.INT8, DType.INT16, DType.BOOL);
+        if (dt == DType.BOOL) {
+            // PAD has no bool kernel: pad the 0/1 bytes as uint8 (exact)
+            if (n.input(2) != null && n.constInput(2) == null && !n.attrs().has("pads"))
+                throw new ConversionException("Pad: a run-time constant_value for a bool input");
+            long[] os = staticOrDyn(shapeOf(n.output(0)));
+            int u = TfliteShapeOpsKit.cast(c, in, DType.BOOL, DType.UINT8, shape, "u8");
+            int p = temp(c, DType.UINT8, os, "padded_u8");
+            constantPadInto(n, c, u, paddings, p, DType.UINT8, r, value == null ? null : value.cast(DType.UINT8), shape);
+            Emit.castInto(c, p, out);
+            return;
+        }
+        TfliteShapeOpsKit.requireTypes("PAD", dt, DType.FLOAT32, DType.INT32, DType.INT64, DType.UINT8, DType.INT8, DType.INT16);
         int version = TfliteShapeOpsKit.padVersion(dt, r);
         boolean dynValue = n.attrs().has("pads") ? false : n.input(2) != null && n.constInput(2) == null;
         boolean zero = !dynValue && (value == null || value.getDouble(0) == 0 && !(value.dtype().isFloat() && 1 / value.getDouble(0) < 0));

@@ -204,6 +204,11 @@ class TfliteShapeOpsTest {
         one(18, "Pad", xf(2, 3, 4), List.of(longs(2, 1), Tensor.scalarFloat(-2f), longs(-1)), Attrs.EMPTY);
         one(7, "Pad", xf(2, 3), List.of(), at().put("pads", new long[] {1, 0, 2, 1}).put("value", 3.5f).build());
         one(13, "Pad", xf(1, 2, 2, 3, 4), List.of(longs(0, 0, 1, 0, 1, 0, 0, 0, 1, 2)), Attrs.EMPTY);
+        one(13, "Pad", x(DType.BOOL, 2, 3), List.of(longs(1, 0, 0, 2)), Attrs.EMPTY);
+        one(13, "Pad", x(DType.UINT8, 2, 3), List.of(longs(1, 0, 0, 2), Tensor.fromLongs(DType.UINT8, new long[0], new long[] {200})), Attrs.EMPTY);
+        one(13, "Pad", x(DType.INT8, 2, 3), List.of(longs(1, 0, 0, 2)), at().put("mode", "reflect").build());
+        one(13, "Pad", x(DType.BOOL, 2, 3), List.of(longs(1, 0, 0, 2)), at().put("mode", "reflect").build());
+        one(13, "Pad", x(DType.BOOL, 2, 3), List.of(longs(1, 0, -1, 2), Tensor.fromLongs(DType.BOOL, new long[0], new long[] {1})), Attrs.EMPTY);
     }
 
     @Test void padModes() {
