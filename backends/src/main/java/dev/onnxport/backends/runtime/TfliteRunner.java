@@ -112,9 +112,12 @@ public final class TfliteRunner implements AutoCloseable {
             refreshShape(t);
             long[] shape = toLong(t.shape());
             DType dt = dtype(t.dataType());
-            ByteBuffer src = t.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
-            ByteBuffer copy = Tensor.alloc(src.remaining());
-            copy.put(src).flip();
+            ByteBuffer copy = Tensor.alloc(0);
+            if (Tensor.numel(shape) > 0) {
+                ByteBuffer src = t.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+                copy = Tensor.alloc(src.remaining());
+                copy.put(src).flip();
+            }
             r.put(t.name(), Tensor.of(dt, shape, copy));
         }
         return r;

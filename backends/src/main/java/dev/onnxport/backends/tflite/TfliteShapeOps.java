@@ -40,7 +40,6 @@ final class TfliteShapeOps {
         r.register("Flatten", TfliteShapeOps::reshapeLike);
         r.register("Squeeze", TfliteShapeOps::reshapeLike);
         r.register("Unsqueeze", TfliteShapeOps::reshapeLike);
-        r.register("Identity", TfliteShapeOps::reshapeLike);
         r.register("Transpose", TfliteShapeOps::transpose);
         r.register("Concat", TfliteShapeOps::concat);
         r.register("Split", TfliteShapeOps::split);

@@ -44,7 +44,6 @@ final class ShapeOps {
         r.register("Size", n -> List.of(ValueType.of(DType.INT64)), (n, in) -> List.of(Tensor.scalarLong(in.get(0).numel())));
         r.register("ConstantOfShape", ShapeOps::constantOfShape, ShapeOps::evalConstantOfShape);
         r.register("Range", ShapeOps::range, ShapeOps::evalRange);
-        r.register("Identity", n -> java.util.Collections.singletonList(n.input(0).type()), (n, in) -> List.of(in.get(0)));
         r.register("Compress", ShapeOps::compress, ShapeOps::evalCompress);
         r.register("EyeLike", ShapeOps::eyeLike, ShapeOps::evalEyeLike);
         r.register("Trilu", n -> Shapes.sameAsInput(n, 0), ShapeOps::evalTrilu);
