@@ -479,10 +479,10 @@ final class TfliteNnConv {
         } else if (sp <= 2 && !win.dilated()) {
             y = nativePool(c, x, win, ax, kind, include, into);
         } else {
-            y = slicePool(c, x, win, ax, kind == Kind.MAX, into);
+            y = slicePool(c, x, win, ax, kind == Kind.MAX, kind == Kind.AVG ? null : into);
             if (kind == Kind.AVG) {
                 T map = divisorMap(c, win, ax, include, false, y.rank());
-                y = mul(c, y, map, into);
+                y = map == null ? (into == null ? y : copy(c, y, into)) : mul(c, y, map, into);
             }
         }
         finish(c, n, 0, y);
