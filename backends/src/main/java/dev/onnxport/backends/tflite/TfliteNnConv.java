@@ -415,7 +415,8 @@ final class TfliteNnConv {
         List<T> xs = split(c, x, 4, (int) group);
         long cg = x.dim(4) / group;
         List<T> parts = new ArrayList<>();
-        boolean fuseBias = bias != null && !extend;
+        // TFLite 2.6 checks a CONV_3D_TRANSPOSE bias against the filter's input-channel dim: add the bias separately
+        boolean fuseBias = false;
         for (int g = 0; g < group; g++) {
             T f = w.slice(c, 0, g * cg, cg).permute(c, new int[] {2, 3, 4, 1, 0}).tensor(c, "filter_g" + g);
             long[] gs = {n, full[0], full[1], full[2], mg};
