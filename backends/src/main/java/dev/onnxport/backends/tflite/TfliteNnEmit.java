@@ -318,6 +318,8 @@ final class TfliteNnEmit {
         if (op == BuiltinOperator.DIV && big) version = 2;
         if ((op == BuiltinOperator.MAXIMUM || op == BuiltinOperator.MINIMUM) && big) version = 3;
         if (a.dt() == DType.INT64 && (op == BuiltinOperator.ADD || op == BuiltinOperator.SUB)) version = 4;
+        if (a.dt() == DType.INT8 && version == 1 && (op == BuiltinOperator.ADD || op == BuiltinOperator.SUB || op == BuiltinOperator.MUL
+                || op == BuiltinOperator.MAXIMUM || op == BuiltinOperator.MINIMUM)) version = 2;
         byte ot;
         TfliteModelBuilder.OptionsWriter w;
         final byte none = tflite.ActivationFunctionType.NONE;
@@ -395,7 +397,8 @@ final class TfliteNnEmit {
         int[] ax = axes.clone();
         for (int i = 0; i < ax.length; i++) if (ax[i] < 0) ax[i] += r;
         int at = c.constInt32(hint(c, "axes"), ax);
-        c.op(op, 1, new int[] {a.id(), at}, new int[] {o.id()}, BuiltinOptions.ReducerOptions,
+        int version = a.dt() == DType.INT8 ? 2 : a.dt() == DType.INT16 ? 3 : 1;
+        c.op(op, version, new int[] {a.id(), at}, new int[] {o.id()}, BuiltinOptions.ReducerOptions,
                 b -> ReducerOptions.createReducerOptions(b, keep));
         return o;
     }

@@ -56,6 +56,8 @@ class TfliteNnTest {
         final int opset;
         final Random rnd = new Random(42);
         final Map<String, Tensor> feeds = new LinkedHashMap<>();
+        /** Convert without the layout passes: layout-sensitive lowerings then see ONNX-layout activations. */
+        boolean noLayout;
 
         G(int opset) {
             this.opset = opset;
@@ -112,7 +114,8 @@ class TfliteNnTest {
                 expected = r.run(t.feeds);
             }
         }
-        Pipelines.prepareTflite(g, new PassOptions("nchw"));
+        if (t.noLayout) new PassManager(Pipelines.cleanup(), 8).run(g, PassContext.standard(new PassOptions("nchw")));
+        else Pipelines.prepareTflite(g, new PassOptions("nchw"));
         byte[] tfl = new TfliteBackend(ops()).emit(g, TfliteOptions.FLOAT32);
         try (TfliteRunner r = new TfliteRunner(tfl)) {
             Map<String, Tensor> got = r.run(t.feeds);
@@ -436,6 +439,36 @@ class TfliteNnTest {
         Node s2 = u.op("LogSoftmax", a().put("axis", 1L).build(), l(y), "s");
         Node h2 = u.op("Hardmax", a().put("axis", 2L).build(), l(y), "h");
         check(u.out(s2.output(), h2.output()));
+    }
+
+    @Test
+    void rmsNormalizationOpset23() {
+        G t = new G(23);
+        Value x = t.in("x", 2, 3, 4);
+        Node n = t.op("RMSNormalization", a().put("axis", 1L).put("epsilon", 1e-3f).build(), l(x, t.w("s", 3, 4)), "y");
+        check(t.out(n.output()));
+    }
+
+    /** Layout-sensitive ops converted without the layout pass (their lowerings transpose themselves). */
+    @Test
+    void layoutSensitiveOpsInOnnxLayout() {
+        List<java.util.function.Supplier<G>> graphs = List.of(
+                () -> { G t = new G(17); Node n = t.op("Conv", a().put("group", 2L).put("pads", new long[] {1, 0, 1, 2}).build(), l(t.in("x", 1, 4, 5, 6), t.w("w", 6, 2, 3, 3), t.w("b", 6)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("Conv", a().put("group", 3L).put("strides", new long[] {2}).build(), l(t.in("x", 2, 3, 9), t.w("w", 6, 1, 3)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("Conv", a().put("pads", new long[] {0, 1, 1, 1, 0, 1}).build(), l(t.in("x", 1, 2, 4, 4, 4), t.w("w", 3, 2, 2, 3, 3)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("ConvTranspose", a().put("strides", new long[] {2, 2}).put("pads", new long[] {0, 1, 1, 0}).build(), l(t.in("x", 1, 2, 3, 3), t.w("w", 2, 3, 3, 3), t.w("b", 3)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("MaxPool", a().put("kernel_shape", new long[] {3}).put("strides", new long[] {2}).put("pads", new long[] {1, 1}).build(), l(t.in("x", 1, 3, 9)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(19); Node n = t.op("AveragePool", a().put("kernel_shape", new long[] {2, 2, 2}).put("pads", new long[] {1, 0, 0, 0, 1, 1}).build(), l(t.in("x", 1, 2, 3, 4, 5)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(18); Node n = t.op("LpPool", a().put("kernel_shape", new long[] {2, 2}).put("p", 2L).build(), l(t.in("x", 1, 2, 4, 5)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("GlobalAveragePool", Attrs.EMPTY, l(t.in("x", 2, 3, 4, 5)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("LRN", a().put("size", 3L).build(), l(t.in("x", 1, 5, 3, 3)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(17); Node n = t.op("InstanceNormalization", Attrs.EMPTY, l(t.in("x", 2, 3, 4, 5), t.w("s", 3), t.w("b", 3)), "y"); return t.out(n.output()); },
+                () -> { G t = new G(15); Node n = t.op("BatchNormalization", Attrs.EMPTY, l(t.in("x", 2, 3, 4, 5), t.w("s", 3), t.w("b", 3), t.w("m", 3), t.positive("v", 3)), "y"); return t.out(n.output()); });
+        for (java.util.function.Supplier<G> s : graphs) {
+            G t = s.get();
+            t.noLayout = true;
+            check(t);
+        }
     }
 
     // ------------------------------------------------------------------------------------------- Einsum
