@@ -17,12 +17,14 @@ public final class Claims {
     public record Exclusion(Pattern pattern, String reason) {}
 
     private final List<Exclusion> exclusions = new ArrayList<>();
+    private final List<Exclusion> knownFailures = new ArrayList<>();
 
     public Claims(String backend, String... families) {
-        for (String f : families) load("claims/" + backend + "-exclude" + (f.isEmpty() ? "" : "-" + f) + ".txt");
+        for (String f : families) load("claims/" + backend + "-exclude" + (f.isEmpty() ? "" : "-" + f) + ".txt", exclusions);
+        load("claims/" + backend + "-known-failures.txt", knownFailures);
     }
 
-    private void load(String resource) {
+    private void load(String resource, List<Exclusion> into) {
         try (InputStream in = Claims.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) return;
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -31,11 +33,20 @@ public final class Claims {
                 line = line.strip();
                 if (line.isEmpty() || line.startsWith("#")) continue;
                 String[] p = line.split("\\s+", 2);
-                exclusions.add(new Exclusion(Pattern.compile(p[0]), p.length > 1 ? p[1] : "excluded"));
+                into.add(new Exclusion(Pattern.compile(p[0]), p.length > 1 ? p[1] : "excluded"));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Why a claimed case is known to fail today (claims/&lt;backend&gt;-known-failures.txt), or null. A known failure
+     * is still run: it is reported as failed, and a listed case that passes fails the test so the list stays true.
+     */
+    public String knownFailure(String caseName) {
+        for (Exclusion e : knownFailures) if (e.pattern().matcher(caseName).matches()) return e.reason();
+        return null;
     }
 
     /** The reason a case is excluded, or null. */
