@@ -587,7 +587,6 @@ final class TfliteNnConv {
             if (f != 1) allOne = false;
         }
         if (allOne) return null;
-        if (rank == 3 && sp == 1) return constF(c, shape, v, "avg_divisor");
         return constF(c, shape, v, "avg_divisor");
     }
 
