@@ -338,9 +338,10 @@ final class TfliteIndexOps {
                 on = e.constant(Tensor.fromLongs(vt, new long[0], new long[] {cv.getLong(1)}));
             }
         } else {
-            List<T> parts = e.unpack(e.in(n, 2), 0);
-            off = parts.get(0);
-            on = parts.get(1);
+            // GATHER (unlike UNPACK) takes every value type in TFLite 2.6
+            T values = e.in(n, 2);
+            off = e.reshape(e.gather(values, e.i32s(0), 0), new long[0]);
+            on = e.reshape(e.gather(values, e.i32s(1), 0), new long[0]);
         }
         T d = e.scalarI32(Math.toIntExact(depth));
         final int ax = axis;

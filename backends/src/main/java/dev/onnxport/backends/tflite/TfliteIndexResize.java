@@ -473,6 +473,11 @@ final class TfliteIndexResize {
         long O = p.out, L = p.in;
         T x = xOriRuntime(e, c, p);
         if (x.rank() != 1 || x.shape()[0] != O) x = e.add(x, e.f32(new long[] {O}, new float[(int) O]));
+        if (O == L && p.scaleT != null && !c.ctm.equals("tf_crop_and_resize")) {
+            // the reference leaves an axis alone when its scale is 1 (e.g. tf_half_pixel_for_nn would shift it)
+            T one = e.compare(BuiltinOperator.EQUAL, e.add(p.scaleT, e.f32(new long[] {O}, new float[(int) O])), e.f32(new long[] {1}, 1f));
+            x = e.select(one, e.f32(new long[] {O}, iota(O, 0)), x, null);
+        }
         long[] os = cur.shape().clone();
         os[ax] = O;
         boolean crop = c.ctm.equals("tf_crop_and_resize");
