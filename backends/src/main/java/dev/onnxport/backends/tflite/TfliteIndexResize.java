@@ -77,10 +77,23 @@ final class TfliteIndexResize {
         int axis;
         long in, out;
         double scale = Double.NaN;  // static scale, NaN when run-time
-        T scaleT;                  // run-time scale [1]
+        Lazy scaleT;               // run-time scale [1]
         double roiStart = Double.NaN, roiEnd = Double.NaN;
-        T roiStartT, roiEndT;
+        Lazy roiStartT, roiEndT;
         boolean runtime() { return scaleT != null || roiStartT != null; }
+    }
+
+    /** A run-time tensor emitted on first use only (so axes left alone emit nothing). */
+    static final class Lazy {
+        private final java.util.function.Supplier<T> make;
+        private T value;
+
+        Lazy(java.util.function.Supplier<T> make) { this.make = make; }
+
+        T get() {
+            if (value == null) value = make.get();
+            return value;
+        }
     }
 
     static boolean present(Node n, int i) {
@@ -143,11 +156,14 @@ final class TfliteIndexResize {
                 }
                 for (AxisPlan p : plans.values()) p.scale = s;
             } else {
-                T szT = e.cast(e.in(n, sizesIdx), DType.FLOAT32);
-                float[] lens = new float[k];
-                for (int j = 0; j < k; j++) lens[j] = inF[axes[j]];
-                T q = e.div(szT, e.f32(new long[] {k}, lens));
-                T s = e.reduce(cfg.policy.equals("not_larger") ? BuiltinOperator.REDUCE_MIN : BuiltinOperator.REDUCE_MAX, q, new int[] {0}, true);
+                int[] axesF = axes;
+                Lazy s = new Lazy(() -> {
+                    T szT = e.cast(e.in(n, sizesIdx), DType.FLOAT32);
+                    float[] lens = new float[k];
+                    for (int j = 0; j < k; j++) lens[j] = inF[axesF[j]];
+                    T q = e.div(szT, e.f32(new long[] {k}, lens));
+                    return e.reduce(cfg.policy.equals("not_larger") ? BuiltinOperator.REDUCE_MIN : BuiltinOperator.REDUCE_MAX, q, new int[] {0}, true);
+                });
                 for (AxisPlan p : plans.values()) p.scaleT = s;
             }
         } else {
@@ -158,9 +174,11 @@ final class TfliteIndexResize {
                 if (s.length != k) throw new ConversionException("scales has " + s.length + " elements, expected " + k);
                 for (int j = 0; j < k; j++) plans.get(axes[j]).scale = s[j];
             } else {
-                T scT = e.in(n, scalesIdx);
-                if (scT.dt() != DType.FLOAT32) throw new ConversionException("scales must be float32");
-                for (int j = 0; j < k; j++) plans.get(axes[j]).scaleT = e.gather(scT, e.i32s(j), 0);
+                if (n.input(scalesIdx).dtype() != DType.FLOAT32) throw new ConversionException("scales must be float32");
+                for (int j = 0; j < k; j++) {
+                    int jj = j;
+                    plans.get(axes[j]).scaleT = new Lazy(() -> e.gather(e.in(n, scalesIdx), e.i32s(jj), 0));
+                }
             }
         }
         for (AxisPlan p : plans.values()) {
@@ -177,11 +195,12 @@ final class TfliteIndexResize {
                 if (v.length != 2 * k) throw new ConversionException("roi has " + v.length + " elements, expected " + 2 * k);
                 for (int j = 0; j < k; j++) { AxisPlan p = plans.get(axes[j]); p.roiStart = v[j]; p.roiEnd = v[j + k]; }
             } else {
-                T roiT = e.cast(e.in(n, 1), DType.FLOAT32);
+                Lazy roiT = new Lazy(() -> e.cast(e.in(n, 1), DType.FLOAT32));
                 for (int j = 0; j < k; j++) {
                     AxisPlan p = plans.get(axes[j]);
-                    p.roiStartT = e.gather(roiT, e.i32s(j), 0);
-                    p.roiEndT = e.gather(roiT, e.i32s(j + k), 0);
+                    int jj = j;
+                    p.roiStartT = new Lazy(() -> e.gather(roiT.get(), e.i32s(jj), 0));
+                    p.roiEndT = new Lazy(() -> e.gather(roiT.get(), e.i32s(jj + k), 0));
                 }
             }
         }
@@ -417,7 +436,7 @@ final class TfliteIndexResize {
     static T xOriRuntime(TfliteIndexEmit e, Cfg c, AxisPlan p) {
         long O = p.out, L = p.in;
         long[] os = {O};
-        T s = p.scaleT != null ? p.scaleT : e.f32(new long[] {1}, (float) p.scale);
+        T s = p.scaleT != null ? p.scaleT.get() : e.f32(new long[] {1}, (float) p.scale);
         switch (c.ctm) {
             case "align_corners" -> {
                 if (O == 1) return e.f32(os, 0f);
@@ -441,8 +460,8 @@ final class TfliteIndexResize {
                 return e.add(e.div(e.f32(os, iota(O, 0.5)), s), off);
             }
             case "tf_crop_and_resize" -> {
-                T st = p.roiStartT != null ? p.roiStartT : e.f32(new long[] {1}, (float) p.roiStart);
-                T en = p.roiEndT != null ? p.roiEndT : e.f32(new long[] {1}, (float) p.roiEnd);
+                T st = p.roiStartT != null ? p.roiStartT.get() : e.f32(new long[] {1}, (float) p.roiStart);
+                T en = p.roiEndT != null ? p.roiEndT.get() : e.f32(new long[] {1}, (float) p.roiEnd);
                 T diff = e.sub(en, st);
                 T base = e.mul(st, e.f32(new long[] {1}, (float) (L - 1)));
                 if (p.scaleT == null) {
@@ -475,7 +494,7 @@ final class TfliteIndexResize {
         if (x.rank() != 1 || x.shape()[0] != O) x = e.add(x, e.f32(new long[] {O}, new float[(int) O]));
         if (O == L && p.scaleT != null && !c.ctm.equals("tf_crop_and_resize")) {
             // the reference leaves an axis alone when its scale is 1 (e.g. tf_half_pixel_for_nn would shift it)
-            T one = e.compare(BuiltinOperator.EQUAL, e.add(p.scaleT, e.f32(new long[] {O}, new float[(int) O])), e.f32(new long[] {1}, 1f));
+            T one = e.compare(BuiltinOperator.EQUAL, e.add(p.scaleT.get(), e.f32(new long[] {O}, new float[(int) O])), e.f32(new long[] {1}, 1f));
             x = e.select(one, e.f32(new long[] {O}, iota(O, 0)), x, null);
         }
         long[] os = cur.shape().clone();
@@ -508,7 +527,7 @@ final class TfliteIndexResize {
                 int start = c.mode.equals("linear") ? (int) (Math.floor(-1 / sLow) + 1) : (int) (Math.floor(-2 / sLow) + 1);
                 nTap = 2 - 2 * start;
                 first = 1 - nTap / 2;
-                T s = p.scaleT != null ? p.scaleT : e.f32(new long[] {1}, (float) p.scale);
+                T s = p.scaleT != null ? p.scaleT.get() : e.f32(new long[] {1}, (float) p.scale);
                 se = e.minimum(s, e.f32(new long[] {1}, 1f));
             } else {
                 nTap = c.mode.equals("linear") ? 2 : 4;

@@ -364,12 +364,52 @@ class TfliteIndexOpsTest {
 
     @Test void resizeChannelsLastMatchesOnnxLayout() {
         Tensor x = iotaF(1, 3, 4, 5);
-        for (String mode : List.of("nearest", "linear", "cubic")) {
-            Attrs at = a("mode", mode, "coordinate_transformation_mode", "half_pixel");
-            Tensor scales = Tensor.ofFloats(s(4), 1, 1, 2, 0.8f);
-            Tensor want = nhwc(new G(13).input("x", x).omitted().constant(scales).run("Resize", at));
-            Attrs marked = at.toBuilder().put(Layout.ATTR, Layout.NHWC).build();
-            assertClose(want, new G(13).input("x", nhwc(x)).omitted().constant(scales).run("Resize", marked), 1e-5);
+        float[][] scaleSets = {{1, 1, 2, 0.8f}, {1, 1, 2, 2}, {1, 1, 3, 1}, {1, 1, 0.5f, 0.6f}, {1, 1, 1.5f, 2.5f}};
+        String[][] cfgs = {
+            {"nearest", "half_pixel", "round_prefer_floor"}, {"nearest", "asymmetric", "floor"}, {"nearest", "align_corners", "round_prefer_ceil"},
+            {"nearest", "tf_half_pixel_for_nn", "floor"}, {"nearest", "half_pixel", "round_prefer_ceil"}, {"linear", "half_pixel", ""},
+            {"linear", "align_corners", ""}, {"linear", "asymmetric", ""}, {"linear", "pytorch_half_pixel", ""}, {"cubic", "half_pixel", ""},
+        };
+        int kernels = 0;
+        for (float[] sc : scaleSets) {
+            for (String[] c : cfgs) {
+                Attrs.Builder b = Attrs.builder().put("mode", c[0]).put("coordinate_transformation_mode", c[1]);
+                if (c[0].equals("nearest")) b.put("nearest_mode", c[2]);
+                Attrs at = b.build();
+                Tensor scales = Tensor.ofFloats(s(4), sc);
+                Tensor want = nhwc(new G(13).input("x", x).omitted().constant(scales).run("Resize", at));
+                G g = new G(13).input("x", nhwc(x)).omitted().constant(scales);
+                Tensor got = g.run("Resize", at.toBuilder().put(Layout.ATTR, Layout.NHWC).build());
+                String what = java.util.Arrays.toString(sc) + " " + String.join("/", c);
+                assertArrayEquals(want.shape(), got.shape(), what);
+                double[] w = want.toDoubles(), gv = got.toDoubles();
+                for (int i = 0; i < w.length; i++) assertEquals(w[i], gv[i], 1e-5, what + " element " + i);
+                kernels += usesResizeKernel(g.g) ? 1 : 0;
+            }
+        }
+        assertTrue(kernels >= 10, "the TFLite resize kernels are used where they are exact (" + kernels + ")");
+    }
+
+    static boolean usesResizeKernel(Graph g) {
+        byte[] model = new TfliteBackend().emit(g, TfliteOptions.FLOAT32);
+        tflite.Model m = tflite.Model.getRootAsModel(java.nio.ByteBuffer.wrap(model));
+        for (int i = 0; i < m.operatorCodesLength(); i++) {
+            int code = Math.max(m.operatorCodes(i).builtinCode(), m.operatorCodes(i).deprecatedBuiltinCode());
+            if (code == tflite.BuiltinOperator.RESIZE_BILINEAR || code == tflite.BuiltinOperator.RESIZE_NEAREST_NEIGHBOR) return true;
+        }
+        return false;
+    }
+
+    @Test void commonUpsamplesUseTheKernels() {
+        Tensor x = nhwc(iotaF(1, 2, 3, 3));
+        // Upsample nearest 2x (floor of x/2) and bilinear align_corners / half_pixel / asymmetric
+        G up = new G(7).input("x", x);
+        up.run("Upsample", a("mode", "nearest", "scales", new float[] {1, 1, 2, 2}, Layout.ATTR, Layout.NHWC));
+        assertTrue(usesResizeKernel(up.g));
+        for (String ctm : List.of("half_pixel", "align_corners", "asymmetric")) {
+            G g = new G(13).input("x", x).omitted().constant(Tensor.ofFloats(s(4), 1, 1, 2, 2));
+            g.run("Resize", a("mode", "linear", "coordinate_transformation_mode", ctm, Layout.ATTR, Layout.NHWC));
+            assertTrue(usesResizeKernel(g.g), ctm);
         }
     }
 }
