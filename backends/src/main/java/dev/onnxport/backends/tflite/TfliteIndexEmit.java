@@ -19,7 +19,6 @@ import tflite.ReducerOptions;
 import tflite.ScatterNdOptions;
 import tflite.SelectOptions;
 import tflite.SubOptions;
-import tflite.UnpackOptions;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -233,6 +232,7 @@ final class TfliteIndexEmit {
     T gather(T data, T idx, int axis) { return gather(data, idx, axis, null); }
 
     T gatherNd(T data, T idx, T dest) {
+        if (data.dt() == DType.BOOL || data.dt() == DType.UINT16) return cast(gatherNd(cast(data, DType.INT32), idx, null), data.dt(), dest);
         int v = switch (data.dt()) {
             case FLOAT32, UINT8, INT8, INT32, INT64 -> 1;
             case STRING -> 2;
@@ -276,20 +276,6 @@ final class TfliteIndexEmit {
         int v = dt == DType.INT8 ? 2 : dt == DType.INT16 ? 3 : 1;
         return emit(BuiltinOperator.CONCATENATION, v, parts.toArray(new T[0]), dest, dt, os, BuiltinOptions.ConcatenationOptions,
                 fb -> ConcatenationOptions.createConcatenationOptions(fb, axis, ActivationFunctionType.NONE));
-    }
-
-    /** UNPACK along axis into its slices. */
-    List<T> unpack(T a, int axis) {
-        int num = (int) a.shape()[axis];
-        long[] os = new long[a.rank() - 1];
-        for (int i = 0, j = 0; i < a.rank(); i++) if (i != axis) os[j++] = a.shape()[i];
-        List<T> outs = new ArrayList<>();
-        int[] ids = new int[num];
-        for (int i = 0; i < num; i++) { T t = temp(a.dt(), os); outs.add(t); ids[i] = t.id(); }
-        int v = switch (a.dt()) { case INT8, UINT8 -> 2; case BOOL -> 3; case INT16 -> 4; default -> 1; };
-        c.op(BuiltinOperator.UNPACK, v, new int[] {a.id()}, ids, BuiltinOptions.UnpackOptions,
-                fb -> UnpackOptions.createUnpackOptions(fb, num, axis));
-        return outs;
     }
 
     /** A reduction (SUM, REDUCE_MIN, REDUCE_MAX) over the given axes. */

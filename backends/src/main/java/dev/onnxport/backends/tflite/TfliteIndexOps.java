@@ -237,6 +237,13 @@ final class TfliteIndexOps {
     static void scatterInto(TfliteIndexEmit e, T data, T idx, T upd, String reduction, boolean unique, T out) {
         long[] ds = data.shape();
         DType dt = data.dt();
+        if (dt == DType.BOOL || dt == DType.INT16 || dt == DType.UINT16) {
+            // as int32: exact, and on bools add/mul/max/min become or/and/or/and like numpy's
+            T wide = e.temp(DType.INT32, out.shape());
+            scatterInto(e, e.cast(data, DType.INT32), idx, e.cast(upd, DType.INT32), reduction, unique, wide);
+            e.cast(wide, dt, out);
+            return;
+        }
         switch (dt) {
             case FLOAT32, INT32, INT64, UINT8, INT8 -> { }
             default -> throw new ConversionException("TFLite SCATTER_ND does not support " + dt + " data");
@@ -354,16 +361,20 @@ final class TfliteIndexOps {
     static void reverseSequence(Node n, LowerContext c) {
         TfliteIndexEmit e = new TfliteIndexEmit(c, n);
         T x = e.in(n, 0);
+        T out = e.out(n, 0);
+        boolean widen = x.dt() == DType.BOOL;
         switch (x.dt()) {
             case FLOAT32, INT16, INT32, INT64, UINT8 -> { }
-            default -> throw new ConversionException("TFLite REVERSE_SEQUENCE does not support " + x.dt() + " data");
+            default -> { if (!widen) throw new ConversionException("TFLite REVERSE_SEQUENCE does not support " + x.dt() + " data"); }
         }
         int t = Shapes.axis(n.attrs().getInt("time_axis", 0), x.rank());
         int b = Shapes.axis(n.attrs().getInt("batch_axis", 1), x.rank());
         T lens = e.in(n, 1);
         if (lens.dt() != DType.INT32 && lens.dt() != DType.INT64) lens = e.cast(lens, DType.INT32);
-        e.emit(BuiltinOperator.REVERSE_SEQUENCE, 1, new T[] {x, lens}, e.out(n, 0), x.dt(), x.shape(), BuiltinOptions.ReverseSequenceOptions,
+        T src = widen ? e.cast(x, DType.INT32) : x;
+        T r = e.emit(BuiltinOperator.REVERSE_SEQUENCE, 1, new T[] {src, lens}, widen ? null : out, src.dt(), x.shape(), BuiltinOptions.ReverseSequenceOptions,
                 fb -> ReverseSequenceOptions.createReverseSequenceOptions(fb, t, b));
+        if (widen) e.cast(r, x.dt(), out);
     }
 
     // ------------------------------------------------------------------ NonZero
@@ -397,6 +408,9 @@ final class TfliteIndexOps {
         TfliteIndexEmit e = new TfliteIndexEmit(c, n);
         T x = e.in(n, 0);
         if (x.rank() != 4) throw new ConversionException("expected a 4-D input");
+        T finalOut = e.out(n, 0);
+        boolean widen = x.dt() == DType.BOOL || x.dt() == DType.INT16 || x.dt() == DType.UINT16;
+        if (widen) x = e.cast(x, DType.INT32);
         switch (x.dt()) {
             case FLOAT32, UINT8, INT8, INT32, INT64 -> { }
             default -> throw new ConversionException("TFLite " + (d2s ? "DEPTH_TO_SPACE" : "SPACE_TO_DEPTH") + " does not support " + x.dt());
@@ -404,7 +418,7 @@ final class TfliteIndexOps {
         int b = Math.toIntExact(n.attrs().requireInt("blocksize"));
         String mode = n.attrs().getString("mode", "DCR");
         boolean nhwc = Layout.isNhwc(n);
-        T out = e.out(n, 0);
+        T out = widen ? e.temp(DType.INT32, finalOut.shape()) : finalOut;
         T h = nhwc ? x : e.transpose(x, new int[] {0, 2, 3, 1});
         if (d2s && mode.equals("CRD")) {
             int cOut = (int) (h.shape()[3] / ((long) b * b));
@@ -431,5 +445,6 @@ final class TfliteIndexOps {
             y = e.gather(y, e.i32s(perm), 3, nhwc ? out : null);
         }
         if (!nhwc) e.transpose(y, new int[] {0, 3, 1, 2}, out);
+        if (widen) e.cast(out, finalOut.dt(), finalOut);
     }
 }

@@ -185,10 +185,30 @@ class TfliteIndexOpsTest {
                 new G(18).input("d", data).constant(uniq).input("u", upd).run("ScatterElements", none), 0);
     }
 
-    @Test void scatterOfBoolIsRefusedWithAReason() {
-        Tensor data = Tensor.fromLongs(DType.BOOL, s(3), new long[] {1, 0, 1});
+    @Test void boolAndSmallIntegerData() {
+        for (DType dt : List.of(DType.BOOL, DType.INT16)) {
+            Tensor data = Tensor.fromLongs(dt, s(2, 3), new long[] {1, 0, 1, 1, 1, 0});
+            Tensor idx = Tensor.ofLongs(s(2, 1), 1, 0);
+            assertClose(reference("GatherND", 13, Attrs.EMPTY, data, idx), new G(13).input("d", data).input("i", idx).run("GatherND", Attrs.EMPTY), 0);
+            Tensor ei = Tensor.ofLongs(s(2, 2), 2, 0, 1, -1);
+            assertClose(reference("GatherElements", 13, a("axis", 1), data, ei),
+                    new G(13).input("d", data).input("i", ei).run("GatherElements", a("axis", 1)), 0);
+            Tensor upd = Tensor.fromLongs(dt, s(1, 3), new long[] {0, 1, 0});
+            Tensor si = Tensor.ofLongs(s(1, 1), 0);
+            assertClose(reference("ScatterND", 16, Attrs.EMPTY, data, si, upd),
+                    new G(16).input("d", data).input("i", si).input("u", upd).run("ScatterND", Attrs.EMPTY), 0);
+            Tensor lens = Tensor.ofLongs(s(2), 3, 2);
+            Attrs rs = a("time_axis", 1, "batch_axis", 0);
+            assertClose(reference("ReverseSequence", 10, rs, data, lens), new G(10).input("x", data).input("l", lens).run("ReverseSequence", rs), 0);
+            Tensor img = Tensor.fromLongs(dt, s(1, 4, 1, 2), new long[] {1, 0, 0, 1, 1, 1, 0, 0});
+            assertClose(reference("DepthToSpace", 13, a("blocksize", 2), img), new G(13).input("x", img).run("DepthToSpace", a("blocksize", 2)), 0);
+        }
+    }
+
+    @Test void float16ScatterIsRefusedWithAReason() {
+        Tensor data = Tensor.fromDoubles(DType.FLOAT16, s(3), new double[] {1, 2, 3});
         ConversionException e = assertThrows(ConversionException.class, () -> new G(16).input("d", data)
-                .input("i", Tensor.ofLongs(s(1, 1), 0)).input("u", Tensor.fromLongs(DType.BOOL, s(1), new long[] {0})).run("ScatterND", Attrs.EMPTY));
+                .input("i", Tensor.ofLongs(s(1, 1), 0)).input("u", Tensor.fromDoubles(DType.FLOAT16, s(1), new double[] {5})).run("ScatterND", Attrs.EMPTY));
         assertTrue(e.getMessage().contains("SCATTER_ND"), e.getMessage());
     }
 
