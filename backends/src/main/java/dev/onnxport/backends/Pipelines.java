@@ -5,6 +5,7 @@ import dev.onnxport.backends.tflite.TfliteOptions;
 import dev.onnxport.ir.Graph;
 import dev.onnxport.passes.DeadCode;
 import dev.onnxport.passes.FoldConstants;
+import dev.onnxport.passes.InlineConstantIf;
 import dev.onnxport.passes.Pass;
 import dev.onnxport.passes.PassContext;
 import dev.onnxport.passes.PassManager;
@@ -20,7 +21,7 @@ public final class Pipelines {
 
     /** Target-independent cleanup: identities, constant folding, dead code. */
     public static List<Pass> cleanup() {
-        return List.of(new RemoveIdentity(), new FoldConstants(), new DeadCode());
+        return List.of(new InlineConstantIf(), new RemoveIdentity(), new FoldConstants(), new DeadCode());
     }
 
     public static List<Pass> tflitePasses(PassOptions o) {

@@ -37,9 +37,9 @@ class OnnxRoundTripTest {
 
     static void run(NodeCase c) throws Exception {
         Set<String> ops = c.ops();
-        String ex = CLAIMS.excluded(c.name());
+        String ex = CLAIMS.excluded(c);
         if (ex != null) skip(c, ops, "excluded: " + ex);
-        byte[] original = Files.readAllBytes(c.model());
+        byte[] original = lowerIrVersion(Files.readAllBytes(c.model()));
         List<Path> sets = c.dataSets();
         Map<String, Tensor> reference;
         Map<String, Tensor> ins;
@@ -69,11 +69,31 @@ class OnnxRoundTripTest {
                     if (mm != null) Assertions.fail("output '" + e.getKey() + "': " + mm);
                 }
             }
+            String known = CLAIMS.knownFailure(c);
+            if (known != null) {
+                Results.record("onnx", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
+                Assertions.fail("listed in claims/onnx-known-failures.txt (" + known + ") but it passes: remove it from the list");
+            }
             Results.record("onnx", c, ops, "pass", null);
-        } catch (Throwable t) {
-            Results.record("onnx", c, ops, "fail", TfliteNodeTest.firstLine(t));
+        } catch (RuntimeException | Error t) {
+            String known = CLAIMS.knownFailure(c);
+            if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
+                Results.record("onnx", c, ops, "fail", "known failure (" + known + "): " + TfliteNodeTest.firstLine(t));
+                Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);
+            }
+            if (!String.valueOf(t.getMessage()).contains("but it passes")) Results.record("onnx", c, ops, "fail", TfliteNodeTest.firstLine(t));
             throw t;
         }
+    }
+
+    /**
+     * onnxruntime 1.23 reads IR versions up to 11; the 1.22 suite's files say 12 or 13 without using what those
+     * added, so the reference run gets the same model with ir_version lowered to 11.
+     */
+    static byte[] lowerIrVersion(byte[] model) throws java.io.IOException {
+        var m = dev.onnxport.schemas.onnx.OnnxProto.ModelProto.parseFrom(model);
+        if (m.getIrVersion() <= 11) return model;
+        return m.toBuilder().setIrVersion(11).build().toByteArray();
     }
 
     static void skip(NodeCase c, Set<String> ops, String reason) {

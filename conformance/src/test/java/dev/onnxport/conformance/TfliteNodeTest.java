@@ -41,11 +41,13 @@ class TfliteNodeTest {
     }
 
     static void run(NodeCase c) throws Exception {
+        // no stale file from an earlier run: the LiteRT check runs whatever model.tflite it finds for a case
+        Files.deleteIfExists(TestData.outDir().resolve("tflite").resolve(c.suite()).resolve(c.name()).resolve("model.tflite"));
         Set<String> ops = c.ops();
         List<String> missing = new ArrayList<>();
         for (String op : ops) if (!op.equals("Constant") && TfliteOps.standard().get(op) == null) missing.add(op);
         if (!missing.isEmpty()) skip(c, ops, "no TFLite conversion for " + String.join(", ", missing));
-        String ex = CLAIMS.excluded(c.name());
+        String ex = CLAIMS.excluded(c);
         if (ex != null) skip(c, ops, "excluded: " + ex);
         try {
             OnnxFrontend.Model m = OnnxFrontend.load(c.model());
@@ -71,9 +73,19 @@ class TfliteNodeTest {
                     }
                 }
             }
+            String known = CLAIMS.knownFailure(c);
+            if (known != null) {
+                Results.record("tflite", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
+                Assertions.fail("listed in claims/tflite-known-failures.txt (" + known + ") but it passes: remove it from the list");
+            }
             Results.record("tflite", c, ops, "pass", null);
-        } catch (Throwable t) {
-            Results.record("tflite", c, ops, "fail", firstLine(t));
+        } catch (RuntimeException | Error t) {
+            String known = CLAIMS.knownFailure(c);
+            if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
+                Results.record("tflite", c, ops, "fail", "known failure (" + known + "): " + firstLine(t));
+                Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);
+            }
+            if (!String.valueOf(t.getMessage()).contains("but it passes")) Results.record("tflite", c, ops, "fail", firstLine(t));
             throw t;
         }
     }

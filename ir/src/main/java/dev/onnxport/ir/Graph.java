@@ -220,6 +220,7 @@ public final class Graph {
                     String keep = old.name();
                     old.rename(uniqueValueName(keep + "_replaced"));
                     nu.rename(keep);
+                    if (nu.type() == null || nu.shape() == null && old.shape() != null) nu.setType(old.type());
                     Provenance p = old.provenance();
                     if (p != null && nu.provenance() != null && nu.provenance().onnxName() != null && !nu.provenance().onnxName().equals(keep)) {
                         nu.setProvenance(new Provenance(keep, nu.provenance().perm()));
@@ -255,11 +256,39 @@ public final class Graph {
         n.setGraph(null);
     }
 
+    /**
+     * Names of values of this graph that subgraphs (of If/Loop/Scan nodes, at any depth) read from the enclosing
+     * scope. Such a value is referenced by name only, so passes must keep it, and keep its name.
+     */
+    public Set<String> namesReadBySubgraphs() {
+        Set<String> r = new HashSet<>();
+        for (Node n : nodes) for (Attr a : n.attrs().asMap().values()) {
+            if (a instanceof Attr.GraphAttr ga) collectOuter(ga.value(), r);
+            else if (a instanceof Attr.Graphs gs) for (Graph sg : gs.value()) collectOuter(sg, r);
+        }
+        return r;
+    }
+
+    private static void collectOuter(Graph sg, Set<String> out) {
+        for (Value v : sg.outerRefs) out.add(v.name());
+        Set<String> inner = sg.namesReadBySubgraphs();
+        Set<String> defined = new HashSet<>();
+        for (Value v : sg.inputs) defined.add(v.name());
+        for (Value v : sg.constants.values()) defined.add(v.name());
+        for (Node n : sg.nodes) for (Value o : n.outputs) defined.add(o.name());
+        for (String s : inner) if (!defined.contains(s)) out.add(s);
+    }
+
     /** Removes nodes whose outputs reach no graph output, and unused constants. Returns true when it removed any. */
     public boolean removeDeadCode() {
         boolean changed = false;
         Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
         Deque<Value> work = new ArrayDeque<>(outputs);
+        Set<String> byName = namesReadBySubgraphs();
+        if (!byName.isEmpty()) {
+            for (Node n : nodes) for (Value o : n.outputs) if (byName.contains(o.name())) work.add(o);
+            for (Value c : constants.values()) if (byName.contains(c.name())) work.add(c);
+        }
         while (!work.isEmpty()) {
             Value v = work.pop();
             Node p = v.producer();
@@ -279,7 +308,7 @@ public final class Graph {
         }
         for (var it = constants.values().iterator(); it.hasNext(); ) {
             Value c = it.next();
-            if (c.uses().isEmpty() && !outputs.contains(c)) { it.remove(); changed = true; }
+            if (c.uses().isEmpty() && !outputs.contains(c) && !byName.contains(c.name())) { it.remove(); changed = true; }
         }
         return changed;
     }

@@ -23,7 +23,11 @@ public final class FoldConstants implements Pass {
 
     @Override public boolean run(Graph g, PassContext ctx) {
         boolean changed = false;
+        java.util.Set<String> pinned = g.namesReadBySubgraphs();
         for (Node n : List.copyOf(g.nodes())) {
+            boolean readByName = false;
+            for (Value o : n.outputs()) readByName |= pinned.contains(o.name());
+            if (readByName) continue;
             List<Tensor> result = tryFold(n, ctx.ops());
             if (result == null) continue;
             for (int i = 0; i < result.size() && i < n.outputs().size(); i++) {

@@ -25,7 +25,7 @@ public final class InferShapes implements Pass {
         OpRegistry reg = ctx.ops();
         boolean changed = false;
         for (Node n : g.nodes()) {
-            if (!reg.knows(n.qualifiedOp())) continue;
+            if (!reg.knows(n.qualifiedOp()) || !inputsKnown(n)) continue;
             List<ValueType> ts = reg.infer(n);
             for (int i = 0; i < n.outputs().size() && i < ts.size(); i++) {
                 Value o = n.output(i);
@@ -34,6 +34,12 @@ public final class InferShapes implements Pass {
             }
         }
         return changed;
+    }
+
+    /** Shapes are inferred only from known input shapes; a node after an unknown one keeps its declared types. */
+    private static boolean inputsKnown(Node n) {
+        for (Value v : n.inputs()) if (v != null && (v.type() == null || v.shape() == null)) return false;
+        return true;
     }
 
     static ValueType merge(ValueType inferred, ValueType declared) {

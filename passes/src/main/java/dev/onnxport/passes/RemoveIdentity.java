@@ -18,8 +18,9 @@ public final class RemoveIdentity implements Pass {
 
     @Override public boolean run(Graph g, PassContext ctx) {
         boolean changed = false;
+        java.util.Set<String> pinned = g.namesReadBySubgraphs();
         for (Node n : List.copyOf(g.nodes())) {
-            if (!n.domain().isEmpty()) continue;
+            if (!n.domain().isEmpty() || pinned.contains(n.output().name())) continue;
             boolean drop = switch (n.opType()) {
                 case "Identity" -> true;
                 case "Dropout" -> (n.outputs().size() < 2 || (n.output(1).uses().isEmpty() && !g.outputs().contains(n.output(1))))

@@ -188,6 +188,9 @@ public final class OnnxBackend {
         forEachGraph(g, sub -> {
             r.addAll(sub.outputs());
             for (Node n : sub.nodes()) for (Value v : n.inputs()) if (v != null) r.add(v);
+            // constants that subgraphs read by name from this scope
+            java.util.Set<String> byName = sub.namesReadBySubgraphs();
+            for (Value c : sub.constants()) if (byName.contains(c.name())) r.add(c);
         });
         return r;
     }

@@ -32,6 +32,15 @@ public final class TfliteBackend {
         return r;
     }
 
+    /** A RESHAPE to the same shape: the cheapest op that gives an output tensor of its own. */
+    private static int copy(LowerContext ctx, Value v) {
+        long[] shape = ctx.shape(v);
+        int src = v.isConstant() ? ctx.constant(v.constant(), v.name() + "_value") : ctx.tensor(v);
+        int out = ctx.model().addTensor(v.name(), LowerContext.tfliteType(v.dtype()), LowerContext.toInt(shape), null, null, null);
+        Emit.reshapeInto(ctx, src, out, shape);
+        return out;
+    }
+
     public byte[] emit(Graph g, TfliteOptions options) {
         TfliteModelBuilder mb = new TfliteModelBuilder();
         LowerContext ctx = new LowerContext(mb, options);
@@ -68,7 +77,12 @@ public final class TfliteBackend {
         for (int i = 0; i < outputs.length; i++) {
             Value v = g.outputs().get(i);
             if (v.producer() == null) {
-                failures.add(new ConversionException("graph output '" + v.name() + "' is a graph input or constant; TFLite needs an operator to produce it"));
+                // a constant or a graph input returned as an output: TFLite needs an operator to produce it
+                try {
+                    outputs[i] = copy(ctx, v);
+                } catch (ConversionException e) {
+                    failures.add(e.addContext("output '" + v.name() + "'"));
+                }
                 continue;
             }
             if (ctx.hasTensor(v)) outputs[i] = ctx.tensor(v);

@@ -37,8 +37,11 @@ import java.util.Map;
  * Unknown ops are kept as they are, so that every unsupported node can be reported together later.
  */
 public final class OnnxFrontend {
-    /** Lowest and highest default-domain opset accepted. */
-    public static final int MIN_OPSET = 7, MAX_OPSET = 22;
+    /**
+     * Lowest and highest default-domain opset read. Opsets 7 to 22 are the supported range; older and newer ones
+     * are read as well, and each op's conversion decides whether it understands that version.
+     */
+    public static final int MIN_OPSET = 1, MAX_OPSET = 26;
 
     private final Path modelFile;
     private final Path baseDir;
@@ -124,7 +127,8 @@ public final class OnnxFrontend {
         for (OnnxProto.ValueInfoProto vi : gp.getInputList()) {
             if (scope.containsKey(vi.getName())) continue; // an initializer listed as input (IR < 4): a constant
             ValueType t = type(vi.getType(), vi.getName());
-            if (t == null) throw new ConversionException("graph input '" + vi.getName() + "' is not a tensor (sequence/map/optional inputs are not supported)");
+            if (t == null && outer == null)
+                throw new ConversionException("graph input '" + vi.getName() + "' is not a tensor (sequence/map/optional inputs are not supported)");
             scope.put(vi.getName(), g.addInput(vi.getName(), t));
         }
         for (OnnxProto.NodeProto np : gp.getNodeList()) {

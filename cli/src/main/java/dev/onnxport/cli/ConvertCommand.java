@@ -1,0 +1,277 @@
+package dev.onnxport.cli;
+
+import dev.onnxport.backends.Pipelines;
+import dev.onnxport.backends.onnx.OnnxBackend;
+import dev.onnxport.backends.onnx.OnnxOptions;
+import dev.onnxport.backends.tflite.TfliteOptions;
+import dev.onnxport.frontends.onnx.OnnxFrontend;
+import dev.onnxport.ir.ConversionException;
+import dev.onnxport.ir.Graph;
+import dev.onnxport.passes.InputShapes;
+import dev.onnxport.passes.PassOptions;
+import dev.onnxport.schemas.onnx.OnnxProto.ModelProto;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** {@code onnxport convert MODEL --to tflite|onnx ...}. */
+@Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
+        description = {"Converts an ONNX model to TFLite (float32, and float16 with --fp16) or writes it back as ONNX "
+                + "(after constant folding and dead-code removal).",
+                "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>.onnx. "
+                        + "Nothing is written unless every requested file converts; files appear atomically."},
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  success",
+                "  1  conversion failed: every unsupported node is listed with its name",
+                "     and op type; a pass or backend failed; nothing is written",
+                "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
+                "     external data missing or outside the model's folder, unknown",
+                "     --input-shape name or rank mismatch",
+                "",
+                "Examples:",
+                "  onnxport convert model.onnx --to tflite --fp16 -o out",
+                "  onnxport convert model.onnx --to tflite --input-shape image:1,3,224,224",
+                "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned"})
+final class ConvertCommand extends BaseCommand {
+    enum Target { tflite, onnx }
+
+    enum IoLayout { nhwc, nchw }
+
+    /** One --input-shape value. */
+    record InputShapeArg(String name, long[] dims) {}
+
+    static final class InputShapeConverter implements ITypeConverter<InputShapeArg> {
+        @Override public InputShapeArg convert(String v) {
+            int c = v.lastIndexOf(':');
+            if (c <= 0 || c == v.length() - 1)
+                throw new CommandLine.TypeConversionException("'" + v + "' is not NAME:DIMS (e.g. image:1,3,224,224)");
+            try {
+                return new InputShapeArg(v.substring(0, c), InputShapes.parseDims(v.substring(c + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + v + "': " + e.getMessage());
+            }
+        }
+    }
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model (.onnx; external data is read from its folder).")
+    Path model;
+
+    @Option(names = "--to", required = true, paramLabel = "tflite|onnx", description = "Target format: ${COMPLETION-CANDIDATES}.")
+    Target to;
+
+    @Option(names = "--fp16", description = "tflite: also write <stem>_float16.tflite (float16 weights, dequantized to float32 at load).")
+    boolean fp16;
+
+    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", defaultValue = "out",
+            description = "Output folder, created if missing (default: ./${DEFAULT-VALUE}).")
+    Path outDir;
+
+    @Option(names = "--input-shape", paramLabel = "NAME:DIMS", converter = InputShapeConverter.class,
+            description = {"Fixes an input's shape, e.g. image:1,3,224,224 (repeatable). The name must be a graph input and the rank must "
+                    + "match. A named symbolic dim fixed this way (e.g. 'N') takes the value in every input and output that uses it."})
+    List<InputShapeArg> inputShapes = new ArrayList<>();
+
+    @Option(names = "--batch", paramLabel = "N",
+            description = "Sets dim 0 of every input whose dim 0 is symbolic (inputs with a numeric dim 0, and inputs given "
+                    + "--input-shape, are left as they are).")
+    Integer batch;
+
+    @Option(names = "--io-layout", paramLabel = "nhwc|nchw", defaultValue = "nhwc",
+            description = "tflite: layout of image inputs/outputs: nhwc (channels-last, TFLite's own) or nchw (as in the ONNX model). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    IoLayout ioLayout;
+
+    @Option(names = "--opset", paramLabel = "N",
+            description = "onnx: the default-domain opset to declare (" + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET
+                    + "); nodes are not rewritten, so use it only where they are valid at that opset. Default: the model's.")
+    Integer opset;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
+    boolean quiet;
+
+    /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
+    static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
+
+    /** A converted file, in memory (or, for ONNX models over 1.9 GB of weights, written straight into the staging folder). */
+    private record Planned(String name, OutputWriter.Output output, ModelInfo info) {}
+
+    @Override public Integer call() {
+        CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+        if (to == Target.onnx && fp16) throw usageError("--fp16 applies to --to tflite only");
+        if (to == Target.onnx && pr.hasMatchedOption("--io-layout")) throw usageError("--io-layout applies to --to tflite only");
+        if (to == Target.tflite && opset != null) throw usageError("--opset applies to --to onnx only");
+        if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
+            throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
+        if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (InputShapeArg a : inputShapes) {
+            if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
+        }
+
+        if (!Files.exists(model)) throw CliException.usage("file '" + model + "': not found");
+        if (!Files.isRegularFile(model)) throw CliException.usage("file '" + model + "': not a regular file");
+        if (!Files.isReadable(model)) throw CliException.usage("file '" + model + "': not readable");
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) throw CliException.usage("output folder '" + outDir + "' exists and is not a folder");
+        String stem = stem(model);
+
+        List<Planned> planned = new ArrayList<>();
+        if (to == Target.tflite) {
+            planned.add(tflite(stem + "_float32.tflite", shapes, false));
+            if (fp16) planned.add(tflite(stem + "_float16.tflite", shapes, true));
+        } else {
+            String name = stem + ".onnx";
+            Path target = outDir.resolve(name);
+            try {
+                if (Files.exists(target) && Files.isSameFile(target, model))
+                    throw CliException.usage("file '" + model + "': the output '" + target + "' would overwrite the input model; choose another -o DIR");
+            } catch (IOException e) {
+                throw CliException.usage("cannot compare '" + target + "' with the input: " + e.getMessage(), e);
+            }
+            planned.add(onnx(name, shapes));
+        }
+
+        List<Path> written;
+        try {
+            written = OutputWriter.commit(outDir, planned.stream().map(Planned::output).toList());
+        } catch (IOException e) {
+            throw CliException.failed("cannot write to '" + outDir + "' (nothing was written): " + e, e);
+        }
+        if (!quiet) report(planned, written);
+        return ExitCodes.OK;
+    }
+
+    private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }
+
+    private boolean warned;
+
+    /** Loads the model afresh (passes change the graph in place) and applies --input-shape/--batch. */
+    private Graph load(Map<String, long[]> shapes) {
+        Graph g;
+        try {
+            g = OnnxFrontend.load(model).graph();
+        } catch (ConversionException e) {
+            throw CliException.usage(e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.usage("file '" + model + "': cannot read the model: " + e, e);
+        }
+        if (!shapes.isEmpty() || batch != null) {
+            List<String> changed;
+            try {
+                changed = InputShapes.apply(g, shapes, batch);
+            } catch (ConversionException e) {
+                throw CliException.usage("file '" + model + "': " + e.getMessage(), e);
+            }
+            if (!warned && !quiet && batch != null && changed.stream().noneMatch(n -> !shapes.containsKey(n))) {
+                err().println("onnxport: warning: --batch " + batch + " changed nothing: no input"
+                        + (shapes.isEmpty() ? "" : " without --input-shape") + " has a symbolic dim 0");
+            }
+            warned = true;
+        }
+        return g;
+    }
+
+    private Planned tflite(String name, Map<String, long[]> shapes, boolean half) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            bytes = Pipelines.toTflite(g, new TfliteOptions(half), new PassOptions(ioLayout.name()));
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': TFLite conversion failed: " + e, e);
+        }
+        ModelInfo info;
+        try {
+            info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed("file '" + model + "': the TFLite emitter produced an unreadable flatbuffer: " + e.getMessage(), e);
+        }
+        return new Planned(name, OutputWriter.bytes(name, bytes), info);
+    }
+
+    private Planned onnx(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        OnnxOptions opts = new OnnxOptions(opset, null);
+        Integer source = g.opsets().get("");
+        if (opset != null && source != null && opset < source && !quiet)
+            err().println("onnxport: warning: --opset " + opset + " is below the model's opset " + source
+                    + "; nodes are not rewritten, so ops whose definition changed may not load");
+        try {
+            Pipelines.prepareOnnx(g);
+            long threshold = externalDataThreshold;
+            if (OnnxBackend.initializerBytes(g) > threshold) {
+                // too big for one protobuf: the backend writes <name> and <name>.data straight into the staging folder
+                OutputWriter.Output out = dir -> {
+                    List<String> names = new ArrayList<>();
+                    for (Path p : OnnxBackend.emit(g, opts, dir.resolve(name), threshold)) names.add(p.getFileName().toString());
+                    return names;
+                };
+                return new Planned(name, out, null);
+            }
+            byte[] bytes = OnnxBackend.emit(g, opts);
+            ModelInfo info = OnnxInspector.inspect(ModelProto.parseFrom(bytes), outDir.resolve(name).toString(), bytes.length);
+            return new Planned(name, OutputWriter.bytes(name, bytes), info);
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw CliException.failed("file '" + model + "': ONNX conversion failed: " + e, e);
+        }
+    }
+
+    private void report(List<Planned> planned, List<Path> written) {
+        for (Planned p : planned) {
+            ModelInfo info = p.info();
+            Path file = outDir.resolve(p.name());
+            if (info == null) {
+                try {
+                    info = OnnxInspector.inspect(OnnxFrontend.parse(file), file.toString(), Files.size(file));
+                } catch (IOException | RuntimeException e) {
+                    out().println("wrote " + file);
+                    continue;
+                }
+            }
+            String unit = "ONNX".equals(info.format) ? " nodes" : " ops";
+            StringBuilder line = new StringBuilder("wrote ").append(file).append(" (").append(ModelInfo.kb(info.sizeBytes)).append(", ")
+                    .append(info.nodeCount).append(unit).append(")");
+            for (Path w : written) {
+                if (w.getFileName().toString().equals(p.name() + ".data")) {
+                    try {
+                        line.append(" + ").append(outDir.resolve(w.getFileName())).append(" (").append(ModelInfo.kb(Files.size(w))).append(")");
+                    } catch (IOException ignored) {
+                        // the summary is best effort
+                    }
+                }
+            }
+            out().println(line);
+            int w = 0;
+            for (ModelInfo.TensorDesc t : info.inputs) w = Math.max(w, t.name().length());
+            for (ModelInfo.TensorDesc t : info.outputs) w = Math.max(w, t.name().length());
+            for (ModelInfo.TensorDesc t : info.inputs) out().println(tensorLine("input ", t, w));
+            for (ModelInfo.TensorDesc t : info.outputs) out().println(tensorLine("output", t, w));
+        }
+        out().flush();
+    }
+
+    private static String tensorLine(String kind, ModelInfo.TensorDesc t, int w) {
+        return String.format(Locale.ROOT, "  %s %-" + Math.max(1, w) + "s  %s %s", kind, t.name(), t.dtype(), t.shapeText());
+    }
+
+    /** The file name without its .onnx extension (or its last extension). */
+    static String stem(Path model) {
+        String n = model.getFileName().toString();
+        if (n.toLowerCase(Locale.ROOT).endsWith(".onnx")) return n.substring(0, n.length() - 5);
+        int dot = n.lastIndexOf('.');
+        return dot > 0 ? n.substring(0, dot) : n;
+    }
+}
