@@ -183,7 +183,43 @@ final class TfliteIndexOps {
         T upd = e.in(n, 2);
         Tensor ci = n.constInput(1);
         boolean unique = ci != null && uniqueRows(ci.toLongs(), m, data.shape());
-        scatterInto(e, data, idx, upd, n.attrs().getString("reduction", "none"), unique, e.out(n, 0));
+        String red = n.attrs().getString("reduction", "none");
+        if (ci != null && !unique && red.equals("none")) {
+            long rows = Tensor.numel(is) / Math.max(m, 1);
+            long[] slice = Arrays.copyOfRange(data.shape(), m, data.rank());
+            int[] keep = lastWins(ci.toLongs(), m, data.shape());
+            int[] kept = keptIndices(ci.toLongs(), m, data.shape(), keep);
+            idx = e.i32(new long[] {keep.length, m}, kept);
+            upd = e.gather(e.reshape(upd, concatShape(rows, slice)), e.i32s(keep), 0);
+            unique = true;
+        }
+        scatterInto(e, data, idx, upd, red, unique, e.out(n, 0));
+    }
+
+    /** Rows of a constant index list that survive "last write wins" (ONNX's order for repeated indices). */
+    static int[] lastWins(long[] idx, int m, long[] dims) {
+        java.util.Map<List<Long>, Integer> last = new java.util.HashMap<>();
+        int rows = m == 0 ? 0 : idx.length / m;
+        for (int r = 0; r < rows; r++) last.put(row(idx, r, m, dims), r);
+        return last.values().stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    static int[] keptIndices(long[] idx, int m, long[] dims, int[] keep) {
+        int[] o = new int[keep.length * m];
+        for (int k = 0; k < keep.length; k++) {
+            List<Long> row = row(idx, keep[k], m, dims);
+            for (int j = 0; j < m; j++) o[k * m + j] = Math.toIntExact(row.get(j));
+        }
+        return o;
+    }
+
+    static List<Long> row(long[] idx, int r, int m, long[] dims) {
+        List<Long> row = new ArrayList<>();
+        for (int k = 0; k < m; k++) {
+            long v = idx[r * m + k];
+            row.add(v < 0 ? v + dims[k] : v);
+        }
+        return row;
     }
 
     static void scatterElements(Node n, LowerContext c) {
@@ -197,15 +233,22 @@ final class TfliteIndexOps {
         long k = Tensor.numel(is);
         T coords;
         boolean unique = false;
+        T upd = e.reshape(e.in(n, 2), new long[] {k});
+        String red = n.opType().equals("Scatter") ? "none" : n.attrs().getString("reduction", "none");
         if (ci != null) {
             Tensor full = elementCoordsConst(ci, axis, dim);
-            unique = uniqueRows(full.toLongs(), r, data.shape());
+            long[] fl = full.toLongs();
+            unique = uniqueRows(fl, r, data.shape());
             coords = e.constant(full.reshape(new long[] {k, r}));
+            if (!unique && red.equals("none")) {
+                int[] keep = lastWins(fl, r, data.shape());
+                coords = e.i32(new long[] {keep.length, r}, keptIndices(fl, r, data.shape(), keep));
+                upd = e.gather(upd, e.i32s(keep), 0);
+                unique = true;
+            }
         } else {
             coords = e.reshape(elementCoords(e, e.wrapIndices(e.in(n, 1), dim), axis), new long[] {k, r});
         }
-        T upd = e.reshape(e.in(n, 2), new long[] {k});
-        String red = n.opType().equals("Scatter") ? "none" : n.attrs().getString("reduction", "none");
         scatterInto(e, data, coords, upd, red, unique, e.out(n, 0));
     }
 

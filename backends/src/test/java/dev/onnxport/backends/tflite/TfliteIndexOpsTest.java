@@ -179,6 +179,14 @@ class TfliteIndexOpsTest {
             assertClose(reference("ScatterElements", 18, at, data, idx, upd),
                     new G(18).input("d", data).input("i", idx).input("u", upd).run("ScatterElements", at), 1e-6);
         }
+        // constant repeated indices without reduction: the last write wins, as in the reference
+        Tensor rep = Tensor.ofLongs(s(2, 3), 0, 1, 2, 0, 1, 2);
+        assertClose(reference("ScatterElements", 18, a("axis", 1), data, rep, upd),
+                new G(18).input("d", data).constant(rep).input("u", upd).run("ScatterElements", a("axis", 1)), 0);
+        Tensor repNd = Tensor.ofLongs(s(3, 1), 1, -2, 0);
+        Tensor updNd = Tensor.ofFloats(s(3, 3), 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertClose(reference("ScatterND", 18, Attrs.EMPTY, data, repNd, updNd),
+                new G(18).input("d", data).constant(repNd).input("u", updNd).run("ScatterND", Attrs.EMPTY), 0);
         Attrs none = a("axis", 0);
         Tensor uniq = Tensor.ofLongs(s(2, 3), 0, 1, 2, 2, 0, 1);
         assertClose(reference("ScatterElements", 18, none, data, uniq, upd),
