@@ -27,5 +27,14 @@ mvn -B -q verify "$@" || mvn_rc=$?
 conf_rc=0
 conformance/run.sh || conf_rc=$?
 
+# one plain closing line over every module's surefire reports: "N passed, N failed, N skipped"
+python3 - <<'PY' || true
+import glob, xml.etree.ElementTree as ET
+t = f = e = s = 0
+for p in glob.glob("*/target/surefire-reports/TEST-*.xml"):
+    r = ET.parse(p).getroot()
+    t += int(r.get("tests", 0)); f += int(r.get("failures", 0)); e += int(r.get("errors", 0)); s += int(r.get("skipped", 0))
+print(f"tests: {t - f - e - s} passed, {f + e} failed, {s} skipped")
+PY
 echo "[test] mvn verify: exit $mvn_rc; conformance/run.sh: exit $conf_rc; report: docs/CONFORMANCE.md" >&2
 if [[ $mvn_rc -ne 0 || $conf_rc -ne 0 ]]; then exit 1; fi

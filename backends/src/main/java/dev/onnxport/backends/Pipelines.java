@@ -4,6 +4,7 @@ import dev.onnxport.backends.tflite.TfliteBackend;
 import dev.onnxport.backends.tflite.TfliteOptions;
 import dev.onnxport.ir.Graph;
 import dev.onnxport.passes.DeadCode;
+import dev.onnxport.passes.FoldBatchNorm;
 import dev.onnxport.passes.FoldConstants;
 import dev.onnxport.passes.InlineConstantIf;
 import dev.onnxport.passes.Pass;
@@ -34,7 +35,9 @@ public final class Pipelines {
     /** Runs the TFLite pipeline on g in place. */
     public static void prepareTflite(Graph g, PassOptions o) {
         PassContext ctx = PassContext.standard(o);
-        new PassManager(cleanup(), 8).run(g, ctx);
+        List<Pass> first = new ArrayList<>(cleanup());
+        first.add(first.size() - 1, new FoldBatchNorm());
+        new PassManager(first, 8).run(g, ctx);
         new PassManager(dev.onnxport.passes.layout.LayoutPasses.forTflite(o), 1).run(g, ctx);
         new PassManager(cleanup(), 8).run(g, ctx);
     }

@@ -100,6 +100,9 @@ final class ConvertCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
+    /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
+    static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
+
     /** A converted file, in memory (or, for ONNX models over 1.9 GB of weights, written straight into the staging folder). */
     private record Planned(String name, OutputWriter.Output output, ModelInfo info) {}
 
@@ -150,6 +153,8 @@ final class ConvertCommand extends BaseCommand {
 
     private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }
 
+    private boolean warned;
+
     /** Loads the model afresh (passes change the graph in place) and applies --input-shape/--batch. */
     private Graph load(Map<String, long[]> shapes) {
         Graph g;
@@ -161,11 +166,17 @@ final class ConvertCommand extends BaseCommand {
             throw CliException.usage("file '" + model + "': cannot read the model: " + e, e);
         }
         if (!shapes.isEmpty() || batch != null) {
+            List<String> changed;
             try {
-                InputShapes.apply(g, shapes, batch);
+                changed = InputShapes.apply(g, shapes, batch);
             } catch (ConversionException e) {
                 throw CliException.usage("file '" + model + "': " + e.getMessage(), e);
             }
+            if (!warned && !quiet && batch != null && changed.stream().noneMatch(n -> !shapes.containsKey(n))) {
+                err().println("onnxport: warning: --batch " + batch + " changed nothing: no input"
+                        + (shapes.isEmpty() ? "" : " without --input-shape") + " has a symbolic dim 0");
+            }
+            warned = true;
         }
         return g;
     }
@@ -198,11 +209,12 @@ final class ConvertCommand extends BaseCommand {
                     + "; nodes are not rewritten, so ops whose definition changed may not load");
         try {
             Pipelines.prepareOnnx(g);
-            if (OnnxBackend.initializerBytes(g) > OnnxBackend.EXTERNAL_DATA_THRESHOLD) {
+            long threshold = externalDataThreshold;
+            if (OnnxBackend.initializerBytes(g) > threshold) {
                 // too big for one protobuf: the backend writes <name> and <name>.data straight into the staging folder
                 OutputWriter.Output out = dir -> {
                     List<String> names = new ArrayList<>();
-                    for (Path p : OnnxBackend.emit(g, opts, dir.resolve(name))) names.add(p.getFileName().toString());
+                    for (Path p : OnnxBackend.emit(g, opts, dir.resolve(name), threshold)) names.add(p.getFileName().toString());
                     return names;
                 };
                 return new Planned(name, out, null);

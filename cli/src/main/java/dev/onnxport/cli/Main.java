@@ -39,6 +39,12 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             err.println("onnxport: error: out of memory; give Java more heap (e.g. JAVA_OPTS=-Xmx8g bin/onnxport ...)");
             code = ExitCodes.FAILED;
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an Error (e.g. a failed static initializer) ends up here
+            err.println("onnxport: error: internal error: " + e);
+            if (java.util.Arrays.asList(args).contains("--verbose")) e.printStackTrace(err);
+            else err.println("(run again with --verbose for the stack trace)");
+            code = ExitCodes.FAILED;
         }
         out.flush();
         err.flush();
@@ -56,6 +62,15 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter w = c.getErr();
+            w.println("onnxport: error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, w);
+            w.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            w.flush();
+            return ExitCodes.USAGE;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             boolean verbose = cmd.getCommand() instanceof BaseCommand b && b.verbose;
             PrintWriter w = cmd.getErr();

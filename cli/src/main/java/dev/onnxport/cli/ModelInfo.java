@@ -65,7 +65,10 @@ final class ModelInfo {
         StringBuilder sb = new StringBuilder();
         sb.append("file: ").append(file).append(" (").append(format).append(", ").append(kb(sizeBytes)).append(", ")
                 .append(thousands(sizeBytes)).append(" bytes)\n");
-        for (Map.Entry<String, Object> e : header.entrySet()) sb.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        for (Map.Entry<String, Object> e : header.entrySet()) {
+            String v = String.valueOf(e.getValue());
+            sb.append(e.getKey()).append(": ").append(v.isEmpty() ? "(none)" : v).append('\n');
+        }
         if (!opsets.isEmpty()) {
             sb.append("opset_import:");
             for (Map.Entry<String, Long> e : opsets.entrySet())
@@ -87,7 +90,7 @@ final class ModelInfo {
         if (subgraphNodeCount > 0) sb.append(" (+").append(thousands(subgraphNodeCount)).append(" in subgraphs)");
         sb.append('\n');
         sb.append("parameters: ").append(thousands(parameterCount)).append('\n');
-        sb.append("ops (").append(ops.size()).append(onnx ? " types" : " operator codes").append(", by count):\n");
+        sb.append("ops (").append(ops.size()).append(onnx ? " type" : " operator code").append(ops.size() == 1 ? "" : "s").append(", by count):\n");
         int w = 0;
         for (OpCount o : ops) w = Math.max(w, o.label().length());
         for (OpCount o : ops) sb.append("  ").append(String.format(Locale.ROOT, "%-" + Math.max(1, w) + "s %6d", o.label(), o.count())).append('\n');

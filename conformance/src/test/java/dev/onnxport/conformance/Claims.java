@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * What a backend claims: every op it has a conversion for, minus the cases listed in its exclusion files
- * (claims/&lt;backend&gt;-exclude*.txt: one "case-name-regex  reason" per line), each with its reason.
+ * (claims/&lt;backend&gt;-exclude*.txt: one "case-name-regex  reason" per line; the regex may also match "suite/case"), each with its reason.
  */
 public final class Claims {
     public record Exclusion(Pattern pattern, String reason) {}
@@ -44,14 +44,17 @@ public final class Claims {
      * Why a claimed case is known to fail today (claims/&lt;backend&gt;-known-failures.txt), or null. A known failure
      * is still run: it is reported as failed, and a listed case that passes fails the test so the list stays true.
      */
-    public String knownFailure(String caseName) {
-        for (Exclusion e : knownFailures) if (e.pattern().matcher(caseName).matches()) return e.reason();
-        return null;
-    }
+    public String knownFailure(NodeCase c) { return match(knownFailures, c); }
 
     /** The reason a case is excluded, or null. */
-    public String excluded(String caseName) {
-        for (Exclusion e : exclusions) if (e.pattern().matcher(caseName).matches()) return e.reason();
+    public String excluded(NodeCase c) { return match(exclusions, c); }
+
+    /** A pattern matches the case name, or "suite/case" (e.g. "onnx-1.22/test_x") to name one suite's case. */
+    private static String match(List<Exclusion> list, NodeCase c) {
+        String qualified = c.suite() + "/" + c.name();
+        for (Exclusion e : list) {
+            if (e.pattern().matcher(c.name()).matches() || e.pattern().matcher(qualified).matches()) return e.reason();
+        }
         return null;
     }
 }

@@ -37,7 +37,7 @@ class OnnxRoundTripTest {
 
     static void run(NodeCase c) throws Exception {
         Set<String> ops = c.ops();
-        String ex = CLAIMS.excluded(c.name());
+        String ex = CLAIMS.excluded(c);
         if (ex != null) skip(c, ops, "excluded: " + ex);
         byte[] original = lowerIrVersion(Files.readAllBytes(c.model()));
         List<Path> sets = c.dataSets();
@@ -69,14 +69,14 @@ class OnnxRoundTripTest {
                     if (mm != null) Assertions.fail("output '" + e.getKey() + "': " + mm);
                 }
             }
-            String known = CLAIMS.knownFailure(c.name());
+            String known = CLAIMS.knownFailure(c);
             if (known != null) {
                 Results.record("onnx", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
                 Assertions.fail("listed in claims/onnx-known-failures.txt (" + known + ") but it passes: remove it from the list");
             }
             Results.record("onnx", c, ops, "pass", null);
         } catch (RuntimeException | Error t) {
-            String known = CLAIMS.knownFailure(c.name());
+            String known = CLAIMS.knownFailure(c);
             if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
                 Results.record("onnx", c, ops, "fail", "known failure (" + known + "): " + TfliteNodeTest.firstLine(t));
                 Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);

@@ -47,7 +47,7 @@ class TfliteNodeTest {
         List<String> missing = new ArrayList<>();
         for (String op : ops) if (!op.equals("Constant") && TfliteOps.standard().get(op) == null) missing.add(op);
         if (!missing.isEmpty()) skip(c, ops, "no TFLite conversion for " + String.join(", ", missing));
-        String ex = CLAIMS.excluded(c.name());
+        String ex = CLAIMS.excluded(c);
         if (ex != null) skip(c, ops, "excluded: " + ex);
         try {
             OnnxFrontend.Model m = OnnxFrontend.load(c.model());
@@ -60,14 +60,14 @@ class TfliteNodeTest {
             Files.write(out.resolve("model.tflite"), tfl);
             // in a child JVM: a model that crashes the native interpreter fails this case only
             NativeWorker.checkTflite(out.resolve("model.tflite"), c, inNames, outNames);
-            String known = CLAIMS.knownFailure(c.name());
+            String known = CLAIMS.knownFailure(c);
             if (known != null) {
                 Results.record("tflite", c, ops, "fail", "listed as a known failure (" + known + ") but it passes");
                 Assertions.fail("listed in claims/tflite-known-failures.txt (" + known + ") but it passes: remove it from the list");
             }
             Results.record("tflite", c, ops, "pass", null);
         } catch (RuntimeException | Error t) {
-            String known = CLAIMS.knownFailure(c.name());
+            String known = CLAIMS.knownFailure(c);
             if (known != null && !String.valueOf(t.getMessage()).contains("but it passes")) {
                 Results.record("tflite", c, ops, "fail", "known failure (" + known + "): " + firstLine(t));
                 Assumptions.abort("known failure, reported as failed in docs/CONFORMANCE.md: " + known);

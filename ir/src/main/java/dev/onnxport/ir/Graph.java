@@ -220,6 +220,7 @@ public final class Graph {
                     String keep = old.name();
                     old.rename(uniqueValueName(keep + "_replaced"));
                     nu.rename(keep);
+                    if (nu.type() == null || nu.shape() == null && old.shape() != null) nu.setType(old.type());
                     Provenance p = old.provenance();
                     if (p != null && nu.provenance() != null && nu.provenance().onnxName() != null && !nu.provenance().onnxName().equals(keep)) {
                         nu.setProvenance(new Provenance(keep, nu.provenance().perm()));

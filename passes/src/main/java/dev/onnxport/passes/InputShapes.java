@@ -126,10 +126,10 @@ public final class InputShapes {
         return any ? new ValueType(t.dtype(), Shape.of(dims)) : t;
     }
 
-    /** Parses "1,3,224,224" (also accepts "1x3x224x224"). */
+    /** Parses "1,3,224,224". */
     public static long[] parseDims(String s) {
         if (s == null || s.isBlank()) throw new IllegalArgumentException("no dims given");
-        String[] parts = s.trim().split("\\s*[,xX]\\s*", -1);
+        String[] parts = s.trim().split("\\s*,\\s*", -1);
         long[] r = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {
             try {

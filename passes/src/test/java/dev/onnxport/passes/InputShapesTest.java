@@ -118,7 +118,8 @@ class InputShapesTest {
     @Test
     void parseDims() {
         assertArrayEquals(new long[] {1, 3, 224, 224}, InputShapes.parseDims("1,3,224,224"));
-        assertArrayEquals(new long[] {1, 3, 8, 8}, InputShapes.parseDims("1x3x8x8"));
+        assertArrayEquals(new long[] {1, 3, 8, 8}, InputShapes.parseDims("1, 3,8 ,8"));
+        assertThrows(IllegalArgumentException.class, () -> InputShapes.parseDims("1x3x8x8"));
         assertArrayEquals(new long[] {5}, InputShapes.parseDims(" 5 "));
         assertThrows(IllegalArgumentException.class, () -> InputShapes.parseDims("1,a"));
         assertThrows(IllegalArgumentException.class, () -> InputShapes.parseDims("1,,2"));

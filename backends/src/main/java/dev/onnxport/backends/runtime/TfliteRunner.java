@@ -109,14 +109,32 @@ public final class TfliteRunner implements AutoCloseable {
         Map<String, Tensor> r = new LinkedHashMap<>();
         for (int i = 0; i < m; i++) {
             org.tensorflow.lite.Tensor t = interpreter.getOutputTensor(i);
+            refreshShape(t);
             long[] shape = toLong(t.shape());
             DType dt = dtype(t.dataType());
-            ByteBuffer src = t.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
-            ByteBuffer copy = Tensor.alloc(src.remaining());
-            copy.put(src).flip();
+            ByteBuffer copy = Tensor.alloc(0);
+            if (Tensor.numel(shape) > 0) {
+                ByteBuffer src = t.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+                copy = Tensor.alloc(src.remaining());
+                copy.put(src).flip();
+            }
             r.put(t.name(), Tensor.of(dt, shape, copy));
         }
         return r;
+    }
+
+    /**
+     * The 2.6 Java API refreshes an output's shape only after an input was resized; outputs whose shape depends on
+     * the data (NMS, run-time k or axes) would keep their declared shape. Tensor.refreshShape is package-private.
+     */
+    private static void refreshShape(org.tensorflow.lite.Tensor t) {
+        try {
+            java.lang.reflect.Method m = org.tensorflow.lite.Tensor.class.getDeclaredMethod("refreshShape");
+            m.setAccessible(true);
+            m.invoke(t);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot refresh a TFLite output shape", e);
+        }
     }
 
     static DType dtype(DataType t) {

@@ -100,9 +100,23 @@ public final class LowerContext {
 
     public int scalarFloat(String hint, float value) { return constFloat(hint, new long[0], value); }
 
-    /** A new intermediate tensor. */
+    /**
+     * A new intermediate tensor. A negative dim is only known at run time: it is written as 1 with -1 in the
+     * shape signature (current LiteRT trusts a static shape that is declared without a signature).
+     */
     public int temp(DType dtype, long[] shape, String hint) {
-        return mb.addTensor(hint, tfliteType(dtype), toInt(shape), null, null, null);
+        int[] s = new int[shape.length];
+        int[] sig = null;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                if (sig == null) sig = toInt(shape);
+                s[i] = 1;
+                sig[i] = -1;
+            } else {
+                s[i] = Math.toIntExact(shape[i]);
+            }
+        }
+        return mb.addTensor(hint, tfliteType(dtype), s, sig, null, null);
     }
 
     public void op(int builtin, int version, int[] inputs, int[] outputs) { op(builtin, version, inputs, outputs, (byte) 0, null); }

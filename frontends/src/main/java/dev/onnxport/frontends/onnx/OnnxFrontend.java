@@ -41,7 +41,7 @@ public final class OnnxFrontend {
      * Lowest and highest default-domain opset read. Opsets 7 to 22 are the supported range; older and newer ones
      * are read as well, and each op's conversion decides whether it understands that version.
      */
-    public static final int MIN_OPSET = 1, MAX_OPSET = 25;
+    public static final int MIN_OPSET = 1, MAX_OPSET = 27;
 
     private final Path modelFile;
     private final Path baseDir;

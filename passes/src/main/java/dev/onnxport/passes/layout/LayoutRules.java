@@ -29,7 +29,8 @@ final class LayoutRules {
         int r = n.input(0).shape().rank();
         if (r < 3 || r > 5) return false;
         if (n.opType().equals("BatchNormalization") && n.outputs().size() > 1) {
-            for (int i = 1; i < n.outputs().size(); i++) if (!n.output(i).uses().isEmpty()) return false;
+            for (int i = 1; i < n.outputs().size(); i++)
+                if (!n.output(i).uses().isEmpty() || n.graph().outputs().contains(n.output(i))) return false;
         }
         if (n.opType().equals("MaxPool") && n.outputs().size() > 1 && !n.output(1).uses().isEmpty()) return false;
         if ((n.opType().equals("Resize") || n.opType().equals("Upsample") || n.opType().equals("DepthToSpace")
