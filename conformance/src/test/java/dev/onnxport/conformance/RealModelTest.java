@@ -264,9 +264,10 @@ class RealModelTest {
                 } catch (RuntimeException e) {
                     throw new ModelFailure("TFLite run failed: " + oneLine(e));
                 }
-                err = compare(expected, got);
+                Worst w = compare(expected, got);
+                err = w.err();
+                if (!(err <= TOL)) reason = w.describe();
             }
-            if (!(err <= TOL)) reason = "max abs error " + err + " > " + TOL;
         } catch (ModelFailure e) {
             reason = e.getMessage();
         } catch (Throwable t) {
@@ -306,9 +307,10 @@ class RealModelTest {
                 } catch (RuntimeException e) {
                     throw new ModelFailure("onnxruntime run of the round-tripped model failed: " + oneLine(e));
                 }
-                err = compare(expected, got);
+                Worst w = compare(expected, got);
+                err = w.err();
+                if (!(err <= TOL)) reason = w.describe();
             }
-            if (!(err <= TOL)) reason = "max abs error " + err + " > " + TOL;
         } catch (ModelFailure e) {
             reason = e.getMessage();
         } catch (Throwable t) {
@@ -342,21 +344,33 @@ class RealModelTest {
         Assumptions.abort("not claimed, fails: " + reason);
     }
 
+    /** The largest difference of a comparison: where, and how large the reference's values are in that output. */
+    record Worst(double err, String output, double expected, double outputMaxAbs) {
+        String describe() {
+            return "max abs error " + err + " > " + TOL + " in output '" + output + "' (expected " + expected
+                    + "; that output's values reach |" + outputMaxAbs + "|)";
+        }
+    }
+
     /** Max abs error over all outputs (NaN where the other is not NaN counts as infinite); shapes must match. */
-    static double compare(Map<String, Tensor> expected, Map<String, Tensor> got) throws ModelFailure {
-        double worst = 0;
+    static Worst compare(Map<String, Tensor> expected, Map<String, Tensor> got) throws ModelFailure {
+        Worst worst = new Worst(0, "", 0, 0);
         for (Map.Entry<String, Tensor> e : expected.entrySet()) {
             Tensor a = got.get(e.getKey());
             Tensor x = e.getValue();
             if (a == null) throw new ModelFailure("no output '" + e.getKey() + "'");
             if (!Arrays.equals(a.shape(), x.shape()))
                 throw new ModelFailure("output '" + e.getKey() + "' has shape " + Arrays.toString(a.shape()) + ", expected " + Arrays.toString(x.shape()));
+            double scale = 0, w = -1, at = 0;
             for (long i = 0; i < x.numel(); i++) {
                 double p = x.getDouble(i), q = a.getDouble(i);
+                if (Double.isFinite(p)) scale = Math.max(scale, Math.abs(p));
                 if (Double.isNaN(p) && Double.isNaN(q) || p == q) continue;
                 double d = Math.abs(p - q);
-                worst = Math.max(worst, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
+                if (Double.isNaN(d)) d = Double.POSITIVE_INFINITY;
+                if (d > w) { w = d; at = p; }
             }
+            if (w > worst.err()) worst = new Worst(w, e.getKey(), at, scale);
         }
         return worst;
     }
@@ -388,6 +402,9 @@ class RealModelTest {
 
     static String oneLine(Throwable t) {
         String s = t.getMessage() == null ? t.toString() : t.getMessage();
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        if (root != t && (t.getMessage() == null || t instanceof ExceptionInInitializerError)) s += ", caused by " + root;
         s = s.replaceAll("\\s*\\n\\s*", " | ");
         return s.length() > 600 ? s.substring(0, 600) + "..." : s;
     }
