@@ -1,10 +1,12 @@
 package dev.onnxport.conformance;
 
 import dev.onnxport.backends.Pipelines;
+import dev.onnxport.backends.runtime.TfliteRunner;
 import dev.onnxport.backends.tflite.TfliteOps;
 import dev.onnxport.backends.tflite.TfliteOptions;
 import dev.onnxport.frontends.onnx.OnnxFrontend;
 import dev.onnxport.ir.Graph;
+import dev.onnxport.ir.Tensor;
 import dev.onnxport.ir.Value;
 import dev.onnxport.passes.PassOptions;
 import org.junit.jupiter.api.Assertions;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
