@@ -240,6 +240,11 @@ final class TfliteElementwise {
             TfliteElementwiseEmit.requireSupported(x.dt(), "Identity");
             e.result(x);
         });
+        reg(r, "Dropout", TfliteElementwiseQuant::dropout);
+
+        // ---- quantisation (as arithmetic) ----
+        reg(r, "QuantizeLinear", TfliteElementwiseQuant::quantize);
+        reg(r, "DequantizeLinear", TfliteElementwiseQuant::dequantize);
     }
 
     // ------------------------------------------------------------------ helpers
