@@ -245,6 +245,7 @@ final class TfliteElementwise {
         // ---- quantisation (as arithmetic) ----
         reg(r, "QuantizeLinear", TfliteElementwiseQuant::quantize);
         reg(r, "DequantizeLinear", TfliteElementwiseQuant::dequantize);
+        reg(r, "DynamicQuantizeLinear", TfliteElementwiseQuant::dynamicQuantize);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -70,6 +70,35 @@ final class TfliteElementwiseQuant {
         e.reshapeInto(e.mul(f, e.reshape(s, b.pShape), null), o, xs);
     }
 
+    /**
+     * DynamicQuantizeLinear (uint8): range = [min(min(x), 0), max(max(x), 0)], scale = (max - min) / 255,
+     * zero point = round(clip(-min / scale, 0, 255)), y = clip(round(x / scale) + zero point, 0, 255), as in its
+     * ONNX function body (all roundings half to even).
+     */
+    static void dynamicQuantize(TfliteElementwiseEmit e) {
+        T x = e.in(0);
+        TfliteElementwiseEmit.requireFloat(x.dt(), "DynamicQuantizeLinear input");
+        long[] xs = staticShape(x, "DynamicQuantizeLinear");
+        T flat = e.reshape(x, new long[] {Tensor.numel(xs)});
+        T lo = e.min(reduceAll(e, BuiltinOperator.REDUCE_MIN, flat), e.f(0), null);
+        T hi = e.max(reduceAll(e, BuiltinOperator.REDUCE_MAX, flat), e.f(0), null);
+        T scale = e.div(e.sub(hi, lo, null), e.f(255), null);
+        T zpf = e.unary(BuiltinOperator.ROUND, e.min(e.max(e.sub(e.f(0), e.div(lo, scale, null), null), e.f(0), null), e.f(255), null), null);
+        T q = e.unary(BuiltinOperator.ROUND, e.div(x, scale, null), null);
+        q = e.min(e.max(e.add(q, zpf, null), e.f(0), null), e.f(255), null);
+        e.castInto(e.cast(q, DType.INT32), e.out(0));
+        if (e.n.outputs().size() > 1 && e.n.output(1) != null) e.copyInto(scale, e.out(1));
+        if (e.n.outputs().size() > 2 && e.n.output(2) != null) e.castInto(e.cast(zpf, DType.INT32), e.out(2));
+    }
+
+    /** REDUCE_MIN / REDUCE_MAX of a 1-D tensor to a scalar. */
+    private static T reduceAll(TfliteElementwiseEmit e, int op, T flat) {
+        T o = e.temp(flat.dt(), Shape.of(new long[0]), op == BuiltinOperator.REDUCE_MIN ? "min" : "max");
+        T axes = e.constant(Tensor.ofInts(new long[] {1}, 0), "axes");
+        e.op(op, 1, new T[] {flat, axes}, o, tflite.BuiltinOptions.ReducerOptions, b -> tflite.ReducerOptions.createReducerOptions(b, false));
+        return o;
+    }
+
     /** Inference-mode Dropout: a copy of the input, and an all-true mask when one is asked for. */
     static void dropout(TfliteElementwiseEmit e) {
         Node n = e.n;

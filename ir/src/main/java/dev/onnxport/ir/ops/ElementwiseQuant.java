@@ -24,6 +24,8 @@ public final class ElementwiseQuant {
     static void register(OpRegistry r) {
         r.register("QuantizeLinear", n -> List.of(new ValueType(quantizeType(n), Shapes.requireShape(n.input(0)))), ElementwiseQuant::evalQuantize);
         r.register("DequantizeLinear", n -> List.of(new ValueType(dequantizeType(n), Shapes.requireShape(n.input(0)))), ElementwiseQuant::evalDequantize);
+        r.register("DynamicQuantizeLinear", n -> List.of(new ValueType(DType.UINT8, Shapes.requireShape(n.input(0))),
+                new ValueType(DType.FLOAT32, Shape.of(new long[0])), new ValueType(DType.UINT8, Shape.of(new long[0]))), null);
         r.register("Dropout", n -> {
             Shape s = Shapes.requireShape(n.input(0));
             List<ValueType> out = new ArrayList<>();

@@ -67,6 +67,14 @@ class ElementwiseQuantTest {
         assertNull(eval("DequantizeLinear", 13, Attrs.EMPTY, Tensor.ofFloats(new long[] {1}, 1), Tensor.scalarFloat(2)));
     }
 
+    @Test void dynamicQuantizeTypes() {
+        Graph g = new Graph("t");
+        g.opsets().put("", 11);
+        Value x = g.addInput("x", t(DType.FLOAT32, 2, 3));
+        Node n = g.addNodeExact("", "DynamicQuantizeLinear", "q", List.of(x), Attrs.EMPTY, 11, List.of("y", "s", "z"));
+        assertEquals(List.of(t(DType.UINT8, 2, 3), t(DType.FLOAT32), t(DType.UINT8)), R.infer(n));
+    }
+
     private static Node dropout(int opset, Attrs a, boolean mask, Tensor... consts) {
         Graph g = new Graph("t");
         g.opsets().put("", opset);
