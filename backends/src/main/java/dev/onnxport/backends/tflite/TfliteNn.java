@@ -41,6 +41,7 @@ final class TfliteNn {
         r.register("MeanVarianceNormalization", TfliteNn::mvn);
         r.register("Einsum", TfliteNn::einsum);
         TfliteNnLoss.register(r);
+        TfliteNnRotary.register(r);
     }
 
     // ------------------------------------------------------------------------------------------- Gemm / MatMul

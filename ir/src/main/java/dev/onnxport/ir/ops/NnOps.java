@@ -45,6 +45,7 @@ final class NnOps {
         r.register("MeanVarianceNormalization", n -> Shapes.sameAsInput(n, 0), null);
         r.register("Einsum", NnOps::einsum, null);
         NnLoss.register(r);
+        NnRotaryGrid.register(r);
     }
 
     // ------------------------------------------------------------------------------------------- layout helpers
