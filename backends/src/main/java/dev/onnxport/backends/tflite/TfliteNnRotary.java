@@ -124,7 +124,7 @@ final class TfliteNnRotary {
         T theta = in(c, n, 0);
         requireFloat(theta, "AffineGrid");
         Tensor size = n.constInput(1);
-        if (size == null) throw new ConversionException("AffineGrid: size must be a constant");
+        if (size == null) { affineGridDynamic(n, c, theta); return; }
         long[] sz = size.toLongs();
         boolean align = n.attrs().getInt("align_corners", 0) != 0;
         int sd = sz.length - 2; // 2 or 3 spatial dims
@@ -155,9 +155,104 @@ final class TfliteNnRotary {
         reshape(c, sum, o.shape(), o);
     }
 
+    /**
+     * AffineGrid with a run-time size (its output shape is known only when the model runs): the P = prod(spatial)
+     * points are RANGE(P), split into per-axis pixel indices with FLOOR_DIV / FLOOR_MOD, normalised, and combined
+     * with theta's columns by broadcasting ([N, 1, k] x [1, P, 1]); a RESHAPE to [N, (D,) H, W, k] built from size
+     * gives the output its run-time shape.
+     */
+    private static void affineGridDynamic(Node n, LowerContext c, T theta) {
+        long[] ss = c.shape(n.input(1));
+        int sd = (int) ss[0] - 2;
+        if (sd != 2 && sd != 3) throw new ConversionException("AffineGrid: size of length " + ss[0]);
+        if (theta.rank() != 3 || theta.dim(1) != sd || theta.dim(2) != sd + 1)
+            throw new ConversionException("AffineGrid: theta of shape " + java.util.Arrays.toString(theta.shape()));
+        boolean align = n.attrs().getInt("align_corners", 0) != 0;
+        long nb = theta.dim(0);
+        T size = in(c, n, 1);
+        int sz = size.dt() == DType.INT32 ? size.id() : Emit.cast(c, size.id(), DType.INT32, ss, hint(c, "size_i32"));
+        // the spatial sizes as int32 scalars
+        int[] dims = new int[sd];
+        for (int j = 0; j < sd; j++) {
+            int v = c.temp(DType.INT32, new long[] {1}, hint(c, "dim" + j));
+            c.op(BuiltinOperator.STRIDED_SLICE, 1, new int[] {sz, c.constInt32(hint(c, "b"), 2 + j), c.constInt32(hint(c, "e"), 3 + j), c.constInt32(hint(c, "s"), 1)},
+                    new int[] {v}, BuiltinOptions.StridedSliceOptions, fb -> tflite.StridedSliceOptions.createStridedSliceOptions(fb, 0, 0, 0, 0, 0, false));
+            dims[j] = Emit.reshape(c, v, DType.INT32, new long[0], hint(c, "dim_s" + j));
+        }
+        int p = dims[0];
+        for (int j = 1; j < sd; j++) p = bin(c, BuiltinOperator.MUL, p, dims[j], DType.INT32, new long[0], "points");
+        int r = c.temp(DType.INT32, new long[] {1}, hint(c, "iota"));
+        c.op(BuiltinOperator.RANGE, 1, new int[] {c.constInt32(hint(c, "zero"), new long[0], 0), p, c.constInt32(hint(c, "one"), new long[0], 1)},
+                new int[] {r}, BuiltinOptions.RangeOptions, fb -> { tflite.RangeOptions.startRangeOptions(fb); return tflite.RangeOptions.endRangeOptions(fb); });
+        // theta columns as [N, 1, sd]; the bias column starts the sum
+        long[] col = {nb, 1, sd};
+        int acc = Emit.reshape(c, sliceCol(c, theta, sd).id(), DType.FLOAT32, col, hint(c, "bias"));
+        int rest = r; // running index: the last spatial axis (x) varies fastest
+        for (int j = 0; j < sd; j++) {
+            int axis = sd - 1 - j; // x, y, z come from the last, middle, first spatial dims
+            int len = dims[axis];
+            int idx = j == sd - 1 ? rest : bin(c, BuiltinOperator.FLOOR_MOD, rest, len, DType.INT32, new long[] {1}, "idx" + j);
+            if (j < sd - 1) rest = bin(c, BuiltinOperator.FLOOR_DIV, rest, len, DType.INT32, new long[] {1}, "rest" + j);
+            int fi = Emit.cast(c, idx, DType.FLOAT32, new long[] {1}, hint(c, "fidx" + j));
+            int fl = Emit.cast(c, len, DType.FLOAT32, new long[0], hint(c, "flen" + j));
+            int coord;
+            int one = c.constant(Tensor.scalarFloat(1f), hint(c, "f1"));
+            int two = c.constant(Tensor.scalarFloat(2f), hint(c, "f2"));
+            if (align) {
+                // 1 - 2 (n - 1 - i) / max(n - 1, 1): -1 + 2 i / (n - 1), and 1 for n = 1 as onnxruntime (Eigen's LinSpaced)
+                int nm1 = bin(c, BuiltinOperator.SUB, fl, one, DType.FLOAT32, new long[0], "nm1_" + j);
+                int rem = bin(c, BuiltinOperator.SUB, nm1, fi, DType.FLOAT32, new long[] {1}, "rem" + j);
+                int den = bin(c, BuiltinOperator.MAXIMUM, nm1, one, DType.FLOAT32, new long[0], "den" + j);
+                int q = bin(c, BuiltinOperator.DIV, bin(c, BuiltinOperator.MUL, rem, two, DType.FLOAT32, new long[] {1}, "r2_" + j), den, DType.FLOAT32, new long[] {1}, "q" + j);
+                coord = bin(c, BuiltinOperator.SUB, one, q, DType.FLOAT32, new long[] {1}, "coord" + j);
+            } else {
+                // (2 i + 1) / n - 1
+                int t = bin(c, BuiltinOperator.ADD, bin(c, BuiltinOperator.MUL, fi, two, DType.FLOAT32, new long[] {1}, "i2_" + j), one, DType.FLOAT32, new long[] {1}, "i21_" + j);
+                coord = bin(c, BuiltinOperator.SUB, bin(c, BuiltinOperator.DIV, t, fl, DType.FLOAT32, new long[] {1}, "q" + j), one, DType.FLOAT32, new long[] {1}, "coord" + j);
+            }
+            int cp = c.temp(DType.FLOAT32, new long[] {1, 1, 1}, hint(c, "coord3_" + j));
+            int shp = c.constInt32(hint(c, "c3shape"), 1, -1, 1);
+            c.op(BuiltinOperator.RESHAPE, 1, new int[] {coord, shp}, new int[] {cp}, BuiltinOptions.ReshapeOptions,
+                    fb -> tflite.ReshapeOptions.createReshapeOptions(fb, tflite.ReshapeOptions.createNewShapeVector(fb, new int[] {1, -1, 1})));
+            int th = Emit.reshape(c, sliceCol(c, theta, j).id(), DType.FLOAT32, col, hint(c, "theta" + j));
+            acc = bin(c, BuiltinOperator.ADD, acc, bin(c, BuiltinOperator.MUL, th, cp, DType.FLOAT32, col, "term" + j), DType.FLOAT32, col, "acc" + j);
+        }
+        // output shape [N, spatial..., sd] from size
+        int lead = c.temp(DType.INT32, new long[] {1}, hint(c, "n"));
+        c.op(BuiltinOperator.STRIDED_SLICE, 1, new int[] {sz, c.constInt32(hint(c, "b"), 0), c.constInt32(hint(c, "e"), 1), c.constInt32(hint(c, "s"), 1)},
+                new int[] {lead}, BuiltinOptions.StridedSliceOptions, fb -> tflite.StridedSliceOptions.createStridedSliceOptions(fb, 0, 0, 0, 0, 0, false));
+        int sp = c.temp(DType.INT32, new long[] {sd}, hint(c, "spatial"));
+        c.op(BuiltinOperator.STRIDED_SLICE, 1, new int[] {sz, c.constInt32(hint(c, "b"), 2), c.constInt32(hint(c, "e"), 2 + sd), c.constInt32(hint(c, "s"), 1)},
+                new int[] {sp}, BuiltinOptions.StridedSliceOptions, fb -> tflite.StridedSliceOptions.createStridedSliceOptions(fb, 0, 0, 0, 0, 0, false));
+        int shape = c.temp(DType.INT32, new long[] {sd + 2}, hint(c, "out_shape"));
+        c.op(BuiltinOperator.CONCATENATION, 1, new int[] {lead, sp, c.constInt32(hint(c, "k"), sd)}, new int[] {shape}, BuiltinOptions.ConcatenationOptions,
+                fb -> tflite.ConcatenationOptions.createConcatenationOptions(fb, 0, tflite.ActivationFunctionType.NONE));
+        c.op(BuiltinOperator.RESHAPE, 1, new int[] {acc, shape}, new int[] {c.out(n, 0)});
+    }
+
+    /** theta[:, :, j] as [N, sd, 1]. */
+    private static T sliceCol(LowerContext c, T theta, int j) { return sliceAxis(c, theta, 2, j, 1, null); }
+
+    /** A binary op on tensor ids with a declared (possibly placeholder) output shape; TFLite resizes at run time. */
+    private static int bin(LowerContext c, int op, int a, int b, DType dt, long[] shape, String h) {
+        int o = c.temp(dt, shape, hint(c, h));
+        switch (op) {
+            case BuiltinOperator.ADD -> c.op(op, 1, new int[] {a, b}, new int[] {o}, BuiltinOptions.AddOptions,
+                    fb -> tflite.AddOptions.createAddOptions(fb, tflite.ActivationFunctionType.NONE, false));
+            case BuiltinOperator.SUB -> c.op(op, 1, new int[] {a, b}, new int[] {o}, BuiltinOptions.SubOptions,
+                    fb -> tflite.SubOptions.createSubOptions(fb, tflite.ActivationFunctionType.NONE, false));
+            case BuiltinOperator.MUL -> c.op(op, 1, new int[] {a, b}, new int[] {o}, BuiltinOptions.MulOptions,
+                    fb -> tflite.MulOptions.createMulOptions(fb, tflite.ActivationFunctionType.NONE));
+            case BuiltinOperator.DIV -> c.op(op, 1, new int[] {a, b}, new int[] {o}, BuiltinOptions.DivOptions,
+                    fb -> tflite.DivOptions.createDivOptions(fb, tflite.ActivationFunctionType.NONE));
+            default -> c.op(op, 1, new int[] {a, b}, new int[] {o});
+        }
+        return o;
+    }
+
     /** The normalised coordinate of pixel i of n along one axis. */
     private static float coord(long i, long n, boolean align) {
-        if (align) return n == 1 ? 0f : (float) (-1.0 + 2.0 * i / (n - 1));
+        if (align) return n == 1 ? 1f : (float) (-1.0 + 2.0 * i / (n - 1)); // n = 1 gives 1 in onnxruntime (Eigen's LinSpaced)
         return (float) ((2.0 * i + 1) / n - 1);
     }
 }
