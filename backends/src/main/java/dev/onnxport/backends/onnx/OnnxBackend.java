@@ -3,6 +3,7 @@ package dev.onnxport.backends.onnx;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxport.backends.check.ProvenanceMetadata;
 import dev.onnxport.ir.Attr;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Dim;
@@ -269,7 +270,21 @@ public final class OnnxBackend {
             for (Map.Entry<String, Integer> e : opsets.entrySet())
                 m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(e.getKey()).setVersion(e.getValue()));
             m.setGraph(graph(main, null));
+            // which ONNX tensor each value of the main graph carries (JSON, see ProvenanceMetadata), for onnxport check
+            m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(ProvenanceMetadata.NAME).setValue(provenance(main).toJson()));
             return m.build();
+        }
+
+        private static ProvenanceMetadata provenance(Graph g) {
+            ProvenanceMetadata p = new ProvenanceMetadata();
+            List<Value> values = new ArrayList<>(g.inputs());
+            for (Node n : g.nodes()) values.addAll(n.outputs());
+            for (Value v : values) {
+                dev.onnxport.ir.Provenance pr = v.provenance();
+                if (pr == null || pr.onnxName() == null) continue;
+                p.entries.add(new ProvenanceMetadata.Entry(-1, v.name(), pr.onnxName(), pr.isIdentity() ? null : pr.perm()));
+            }
+            return p;
         }
 
         /** "" first (always present), then the other domains in name order. */
