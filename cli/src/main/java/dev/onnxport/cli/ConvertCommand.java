@@ -4,6 +4,7 @@ import dev.onnxport.backends.Pipelines;
 import dev.onnxport.backends.onnx.OnnxBackend;
 import dev.onnxport.backends.onnx.OnnxOptions;
 import dev.onnxport.backends.tflite.TfliteOptions;
+import dev.onnxport.cli.check.Checker;
 import dev.onnxport.frontends.onnx.OnnxFrontend;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Graph;
@@ -34,7 +35,8 @@ import java.util.Map;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
                 "  1  conversion failed: every unsupported node is listed with its name",
-                "     and op type; a pass or backend failed; nothing is written",
+                "     and op type; a pass or backend failed; nothing is written;",
+                "     with --check: a model output is out of tolerance (files are written)",
                 "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
                 "     external data missing or outside the model's folder, unknown",
                 "     --input-shape name or rank mismatch",
@@ -100,6 +102,10 @@ final class ConvertCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
+    @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
+            + "does, with random inputs, atol 1e-4); exit 1 when a model output is out of tolerance.")
+    boolean check;
+
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
 
@@ -148,7 +154,16 @@ final class ConvertCommand extends BaseCommand {
             throw CliException.failed("cannot write to '" + outDir + "' (nothing was written): " + e, e);
         }
         if (!quiet) report(planned, written);
-        return ExitCodes.OK;
+        if (!check) return ExitCodes.OK;
+        boolean ok = true;
+        for (Planned p : planned) {
+            Path file = outDir.resolve(p.name());
+            Checker.Options o = new Checker.Options(1e-4, 0, 0, shapes, batch, Map.of(), 32, 256L << 20);
+            out().println("check " + file + ":");
+            Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
+            ok &= r.passed();
+        }
+        return ok ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }

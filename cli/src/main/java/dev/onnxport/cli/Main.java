@@ -10,8 +10,9 @@ import java.nio.charset.Charset;
 
 /** The {@code onnxport} command: {@code convert} and {@code inspect}. */
 @Command(name = "onnxport", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Converts ONNX models to TFLite (or writes them back as cleaned-up ONNX) and inspects .onnx and .tflite files.",
-        subcommands = {ConvertCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        description = "Converts ONNX models to TFLite (or writes them back as cleaned-up ONNX), inspects .onnx and .tflite files, "
+                + "and checks a converted model layer by layer against its ONNX source.",
+        subcommands = {ConvertCommand.class, InspectCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
                 "  1  conversion failed: unsupported ops (all listed), a pass or backend",
@@ -22,12 +23,13 @@ import java.nio.charset.Charset;
                 "",
                 "Examples:",
                 "  onnxport convert examples/tiny_cnn.onnx --to tflite --fp16 -o out",
-                "  onnxport inspect out/tiny_cnn_float32.tflite"})
+                "  onnxport inspect out/tiny_cnn_float32.tflite",
+                "  onnxport check examples/tiny_cnn.onnx out/tiny_cnn_float32.tflite"})
 public final class Main implements Runnable {
     @Spec CommandSpec spec;
 
     @Override public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: use 'convert' or 'inspect' (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: use 'convert', 'inspect' or 'check' (see --help)");
     }
 
     public static void main(String[] args) {
