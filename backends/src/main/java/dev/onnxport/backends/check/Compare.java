@@ -127,7 +127,7 @@ public final class Compare {
             if (d > maxAbs) maxAbs = d;
             sumAbs += d;
             sumSq += d * d;
-            if (!(d <= atol + rtol * Math.abs(a))) bad++;
+            if (d != 0 && !(d <= atol + (rtol == 0 ? 0 : rtol * Math.abs(a)))) bad++;
             if (Double.isFinite(a) && Double.isFinite(b)) {
                 dot += a * b;
                 na += a * a;

@@ -14,7 +14,8 @@ import java.util.Map;
  * <pre>
  * {"format":"onnxport-provenance","version":1,
  *  "tensors":[[TENSOR_INDEX,"onnx name",[perm...]], [TENSOR_INDEX,"onnx name"], ...],   (TFLite: by tensor index)
- *  "values":[["value name","onnx name",[perm...]], ...],                                (ONNX: by value name)
+ *  "values":[["value name","onnx name"|null,[perm...]], ...],     (ONNX: only values that do not carry the ONNX
+ *                                                                  tensor of their own name; null: none)
  *  "nodes":[["ir node name","OpType"], ...],       (TFLite: the IR nodes in lowering order)
  *  "ops":[NODE_INDEX, ...]}                          (TFLite: per operator, the node it was lowered from; -1 none)
  * </pre>

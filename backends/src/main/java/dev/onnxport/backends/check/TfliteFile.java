@@ -154,6 +154,14 @@ public final class TfliteFile {
         return d == null ? null : d.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Where tensor i's constant data starts in the file (bytes()), or -1 when it has none. */
+    public int constantOffset(int i) {
+        TensorInfo t = tensors.get(i);
+        if (!t.constant()) return -1;
+        ByteBuffer d = model.buffers(t.buffer()).dataAsByteBuffer();
+        return d == null ? -1 : d.position();
+    }
+
     /** For each tensor, the operator that writes it (-1: a graph input, a constant or unused). */
     public int[] producers() {
         int[] r = new int[tensors.size()];

@@ -159,8 +159,8 @@ public final class Checker {
         Map<String, Mapped> byOnnx = new HashMap<>();
         for (Mapped m : target.mapping()) {
             Mapped prev = byOnnx.get(m.onnxName());
-            // the first tensor that carries it wins, except that a computed tensor beats a graph input copy
-            if (prev == null || prev.ops().equals("input") && !m.ops().equals("input")) byOnnx.put(m.onnxName(), m);
+            // the first tensor that carries it wins, except that a computed tensor beats a constant and a graph input
+            if (prev == null || rank(m) > rank(prev)) byOnnx.put(m.onnxName(), m);
         }
         record Pending(String node, String op, String name, List<String> ins) {}
         List<Pending> pending = new ArrayList<>();
@@ -269,6 +269,8 @@ public final class Checker {
         return new Result(onnx.toString(), converted.toString(), target.format(), target.runtime(), o, shapes, all, outputList, passed,
                 first, warnings);
     }
+
+    private static int rank(Mapped m) { return m.ops().equals("input") ? 0 : m.constant() ? 1 : 2; }
 
     private static OrtRunner sourceSession(ModelProto src, List<String> names, Path onnx) {
         try {
