@@ -73,7 +73,7 @@ final class CheckReport {
             if (failuresOnly && r != first && !(r.status() == Status.FAIL || r.status() == Status.ERROR) && !r.modelOutput()) { hidden++; continue; }
             Compare.Stats s = r.stats();
             String st = status(r.status()) + (r.modelOutput() ? " (output)" : "");
-            if (r.note() != null && r.status() != Status.NOT_MAPPED) st += "  " + r.note();
+            if (r.note() != null) st += r.status() == Status.NOT_MAPPED ? ": " + r.note() : "  " + r.note();
             String line = String.format(Locale.ROOT, fmt, r == first ? ">" : " ", r.index(), cut(nodeLabel(r), wNode), cut(r.opType(), wOp),
                     cut(r.targetOps() == null ? "-" : r.targetOps(), wT), cut(r.status() == Status.NOT_MAPPED ? "" : r.shapeText(), wS),
                     s == null ? "" : num(s.maxAbs()), s == null ? "" : num(s.meanAbs()), s == null ? "" : num(s.rmse()),

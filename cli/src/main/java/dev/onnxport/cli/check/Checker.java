@@ -177,14 +177,36 @@ public final class Checker {
             if (seen.add(out)) pending.add(new Pending("", "(graph output)", out, List.of()));
         }
 
+        // why a tensor has no counterpart: folded to a constant, removed identity, or fused into its one consumer
+        Set<String> constant = new HashSet<>();
+        src.getGraph().getInitializerList().forEach(t -> constant.add(t.getName()));
+        Map<String, List<Pending>> consumers = new HashMap<>();
+        for (Pending p : pending) {
+            boolean allConst = p.op().equals("Constant") || p.op().equals("Shape") || p.op().equals("Size");
+            if (!allConst && !p.ins().isEmpty()) {
+                allConst = true;
+                for (String in : p.ins()) if (!in.isEmpty() && !constant.contains(in)) allConst = false;
+            }
+            if (allConst && !p.op().startsWith("Random")) constant.add(p.name());
+            for (String in : p.ins()) if (!in.isEmpty()) consumers.computeIfAbsent(in, x -> new ArrayList<>()).add(p);
+        }
+
         Row[] rows = new Row[pending.size()];
         List<Integer> todo = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
             Pending p = pending.get(i);
             Mapped m = byOnnx.get(p.name());
             if (m == null) {
+                String why = "no tensor of the converted model carries it";
+                List<Pending> cons = consumers.getOrDefault(p.name(), List.of());
+                java.util.Set<String> consNodes = new java.util.LinkedHashSet<>();
+                for (Pending c : cons) consNodes.add(c.node());
+                if (constant.contains(p.name())) why = "folded to a constant";
+                else if (p.op().equals("Identity") || p.op().equals("Dropout")) why = "removed (" + p.op() + ": same values as its input)";
+                else if (consNodes.size() == 1 && byOnnx.containsKey(cons.get(0).name()))
+                    why = "fused into " + cons.get(0).op() + " '" + cons.get(0).node() + "'";
                 rows[i] = new Row(i, p.node(), p.op(), p.name(), p.ins(), outputs.contains(p.name()), Status.NOT_MAPPED,
-                        null, null, null, null, null, "no tensor of the converted model carries it");
+                        null, null, null, null, null, why);
             } else {
                 todo.add(i);
             }
