@@ -127,9 +127,9 @@ class CheckCommandTest {
         int off = f.constantOffset(w);
         assertTrue(off > 0, "weights are a constant buffer");
         ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long n = 1;
-        for (int d : f.tensor(w).shape()) n *= d;
-        for (int i = 0; i < n; i++) bb.putFloat(off + 4 * i, bb.getFloat(off + 4 * i) + 0.5f);
+        long count = 1;
+        for (int d : f.tensor(w).shape()) count *= d;
+        for (int i = 0; i < count; i++) bb.putFloat(off + 4 * i, bb.getFloat(off + 4 * i) + 0.5f);
         Files.write(tflite, bytes);
         ProvenanceMetadata p = f.provenance();
         int out = conv.outputs()[0];
