@@ -48,6 +48,16 @@ final class CheckCommand extends BaseCommand {
             + "other inputs get seeded random values: floats in [0,1), integers in [0,10).")
     List<String> inputFiles = new ArrayList<>();
 
+    @Option(names = "--images", paramLabel = "DIR", description = "Feeds the first rank-4 float input from the images in DIR "
+            + "(png/jpg/bmp/gif, by file name; they fill the batch), resized to the input's size, RGB, (pixel/255 - mean) / std.")
+    Path images;
+
+    @Option(names = "--mean", paramLabel = "M[,M,M]", split = ",", description = "--images: per-channel mean (default 0).")
+    float[] mean = new float[0];
+
+    @Option(names = "--std", paramLabel = "S[,S,S]", split = ",", description = "--images: per-channel std (default 1).")
+    float[] std = new float[0];
+
     @Option(names = "--input-shape", paramLabel = "NAME:DIMS", converter = ConvertCommand.InputShapeConverter.class,
             description = "Shape of a random input with symbolic dims, e.g. x:1,3,224,224 (repeatable). Without it a symbolic input "
                     + "takes the converted model's static input shape.")
@@ -104,7 +114,10 @@ final class CheckCommand extends BaseCommand {
                 throw CliException.usage("file '" + f + "': " + e.getMessage(), e);
             }
         }
-        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 256L << 20);
+        if (images != null && !Files.isDirectory(images)) throw CliException.usage("--images '" + images + "': not a folder");
+        if ((mean.length > 0 || std.length > 0) && images == null) throw usageError("--mean and --std apply to --images only");
+        for (float x : std) if (!(x > 0)) throw usageError("--std values must be > 0");
+        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 256L << 20, images, mean, std);
         boolean col = color == Color.always || color == Color.auto && System.console() != null;
         Checker.Result r = run(out(), err(), model, converted, o, report, col, failuresOnly, false);
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;
@@ -156,7 +169,8 @@ final class CheckCommand extends BaseCommand {
             List<String> ins = new ArrayList<>();
             for (Map.Entry<String, long[]> e : r.inputShapes().entrySet())
                 ins.add(e.getKey() + " " + java.util.Arrays.toString(e.getValue()).replace(" ", "")
-                        + (o.given().containsKey(e.getKey()) ? " (given)" : " (random, seed " + o.seed() + ")"));
+                        + (o.given().containsKey(e.getKey()) ? " (given)" : r.imageInput() != null && r.imageInput().equals(e.getKey())
+                        ? " (images from " + o.images() + ")" : " (random, seed " + o.seed() + ")"));
             out.println("inputs: " + String.join(", ", ins));
             out.print(CheckReport.text(r, color, failuresOnly));
         } else {

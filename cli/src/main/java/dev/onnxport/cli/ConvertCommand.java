@@ -158,7 +158,7 @@ final class ConvertCommand extends BaseCommand {
         boolean ok = true;
         for (Planned p : planned) {
             Path file = outDir.resolve(p.name());
-            Checker.Options o = new Checker.Options(1e-4, 0, 0, shapes, batch, Map.of(), 32, 256L << 20);
+            Checker.Options o = Checker.Options.of(1e-4, 0, 0, shapes, batch, Map.of());
             out().println("check " + file + ":");
             Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
             ok &= r.passed();

@@ -267,4 +267,24 @@ class CheckCommandTest {
         assertEquals(List.of(2L, 3L), java.util.Arrays.stream(ft.shape()).boxed().toList());
         assertEquals(List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), java.util.Arrays.stream(ft.toDoubles()).boxed().toList());
     }
+
+    @Test
+    void imageFolderInput(@TempDir Path dir) throws Exception {
+        Path imgs = Files.createDirectories(dir.resolve("imgs"));
+        java.awt.image.BufferedImage red = new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 48; y++) for (int x = 0; x < 64; x++) red.setRGB(x, y, 0xff0000 | (x * 4) << 8);
+        javax.imageio.ImageIO.write(red, "png", imgs.resolve("a.png").toFile());
+        // resized to 32x32, NCHW, (pixel/255 - 0.5) / 0.5: red channel is 1, blue -1, green a ramp
+        Tensor t = dev.onnxport.cli.check.Images.load(imgs, new long[] {2, 3, 32, 32}, DType.FLOAT32, new float[] {0.5f}, new float[] {0.5f});
+        float[] v = t.toFloats();
+        assertEquals(1f, v[0], 1e-6f);
+        assertEquals(-1f, v[2 * 1024], 1e-6f);
+        assertTrue(v[1024] < v[1024 + 31], "green increases left to right");
+        assertEquals(v[5], v[3 * 1024 + 5], "one image fills the batch");
+        Path tfl = convert(EXAMPLE, dir.resolve("out"), "tflite");
+        CliRun.Result r = CliRun.run("check", EXAMPLE.toString(), tfl.toString(), "--images", imgs.toString(), "--mean", "0.5", "--std", "0.25");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("image [1,3,32,32] (images from"), r.out());
+        assertEquals(2, CliRun.run("check", EXAMPLE.toString(), tfl.toString(), "--images", dir.resolve("none").toString()).code());
+    }
 }

@@ -53,10 +53,17 @@ public final class Checker {
      * @param given         input values given by the user (ONNX input name to tensor, ONNX layout)
      * @param chunkTensors  most tensors fetched per run
      * @param chunkBytes    about the most bytes fetched per run
+     * @param images        a folder of images for the first rank-4 float input not given (null: random)
+     * @param mean          per-channel mean the images are normalized with: (pixel / 255 - mean) / std
+     * @param std           per-channel std
      */
     public record Options(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch,
-                          Map<String, Tensor> given, int chunkTensors, long chunkBytes) {
-        public static Options defaults() { return new Options(1e-4, 0, 0, Map.of(), null, Map.of(), 32, 256L << 20); }
+                          Map<String, Tensor> given, int chunkTensors, long chunkBytes, Path images, float[] mean, float[] std) {
+        public static Options defaults() { return of(1e-4, 0, 0, Map.of(), null, Map.of()); }
+
+        public static Options of(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch, Map<String, Tensor> given) {
+            return new Options(atol, rtol, seed, inputShapes, batch, given, 32, 256L << 20, null, new float[0], new float[0]);
+        }
     }
 
     public enum Status { PASS, FAIL, NOT_MAPPED, ERROR }
@@ -69,7 +76,7 @@ public final class Checker {
 
     public record Result(String onnxFile, String convertedFile, String format, String runtime, Options options,
                          Map<String, long[]> inputShapes, List<Row> rows, List<String> outputs, boolean passed,
-                         Row firstFail, List<String> warnings) {
+                         Row firstFail, List<String> warnings, String imageInput) {
         public long count(Status s) { return rows.stream().filter(r -> r.status() == s).count(); }
 
         public Row row(String onnxName) {
@@ -136,7 +143,8 @@ public final class Checker {
             warnings.add("'" + converted + "' carries no onnxport provenance: tensors are matched by name and assumed to be in ONNX layout");
 
         // ---- inputs
-        Map<String, Tensor> inputs = inputs(g, target, o, onnx);
+        String[] imageInput = new String[1];
+        Map<String, Tensor> inputs = inputs(g, target, o, onnx, imageInput);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : inputs.entrySet()) shapes.put(e.getKey(), e.getValue().shape());
         Map<String, Tensor> targetFeed = new LinkedHashMap<>();
@@ -289,7 +297,7 @@ public final class Checker {
         Row first = null;
         for (Row r : all) if (r.status() == Status.FAIL || r.status() == Status.ERROR) { first = r; break; }
         return new Result(onnx.toString(), converted.toString(), target.format(), target.runtime(), o, shapes, all, outputList, passed,
-                first, warnings);
+                first, warnings, imageInput[0]);
     }
 
     private static int rank(Mapped m) { return m.ops().equals("input") ? 0 : m.constant() ? 1 : 2; }
@@ -308,7 +316,7 @@ public final class Checker {
      * Shapes: --input-shape / --batch (symbols bound as convert does), then the given tensor's, then the model's
      * static shape, then the converted model's (its inputs are static when it was converted with fixed shapes).
      */
-    static Map<String, Tensor> inputs(Graph g, TargetRunner target, Options o, Path onnx) {
+    static Map<String, Tensor> inputs(Graph g, TargetRunner target, Options o, Path onnx, String[] imageInput) {
         Map<String, long[]> shapes = new LinkedHashMap<>(o.inputShapes());
         for (Map.Entry<String, Tensor> e : o.given().entrySet()) shapes.putIfAbsent(e.getKey(), e.getValue().shape());
         List<String> names = new ArrayList<>();
@@ -326,6 +334,7 @@ public final class Checker {
         for (Mapped m : target.inputs()) targetInputs.put(m.onnxName(), m);
         SplittableRandom rnd = new SplittableRandom(o.seed());
         Map<String, Tensor> r = new LinkedHashMap<>();
+        boolean imagesUsed = false;
         for (Value v : g.inputs()) {
             Tensor given = o.given().get(v.name());
             DType dt = v.dtype();
@@ -344,8 +353,20 @@ public final class Checker {
             if (shape == null)
                 throw new UsageException("input '" + v.name() + "' has shape " + s + " with unknown dims; give --input-shape " + v.name() + ":d0,d1,...");
             if (dt == null) throw new UsageException("input '" + v.name() + "' has no known element type");
+            if (o.images() != null && !imagesUsed && dt.isFloat() && shape.length == 4) {
+                try {
+                    r.put(v.name(), Images.load(o.images(), shape, dt, o.mean(), o.std()));
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    throw new UsageException("--images for input '" + v.name() + "': " + e.getMessage(), e);
+                }
+                imagesUsed = true;
+                imageInput[0] = v.name();
+                continue;
+            }
             r.put(v.name(), random(dt, shape, rnd));
         }
+        if (o.images() != null && !imagesUsed)
+            throw new UsageException("--images: the model has no rank-4 float input left to feed them to");
         return r;
     }
 
