@@ -45,7 +45,7 @@ final class CheckCommand extends BaseCommand {
     Path converted;
 
     @Option(names = "--inputs", paramLabel = "NAME=FILE.npy", description = "Feeds ONNX input NAME from a NumPy .npy file (repeatable); "
-            + "other inputs get seeded random values: floats in [0,1), integers in [0,10).")
+            + "other inputs get seeded random values: floats in [0,1), integers 0 or 1.")
     List<String> inputFiles = new ArrayList<>();
 
     @Option(names = "--images", paramLabel = "DIR", description = "Feeds the first rank-4 float input from the images in DIR "
@@ -80,8 +80,9 @@ final class CheckCommand extends BaseCommand {
             + "(self-contained, with a plot of the error per layer).")
     Path report;
 
-    @Option(names = "--chunk", paramLabel = "N", defaultValue = "32",
-            description = "Tensors fetched per run (memory stays bounded: each chunk is compared, then dropped). Default ${DEFAULT-VALUE}.")
+    @Option(names = "--chunk", paramLabel = "N", defaultValue = "64",
+            description = "Tensors fetched per run, at most about 128 MB of them (memory stays bounded: each chunk is compared, "
+                    + "then dropped). Default ${DEFAULT-VALUE}.")
     int chunk;
 
     @Option(names = "--failures-only", description = "Print only failing tensors and model outputs in the table.")
@@ -117,7 +118,7 @@ final class CheckCommand extends BaseCommand {
         if (images != null && !Files.isDirectory(images)) throw CliException.usage("--images '" + images + "': not a folder");
         if ((mean.length > 0 || std.length > 0) && images == null) throw usageError("--mean and --std apply to --images only");
         for (float x : std) if (!(x > 0)) throw usageError("--std values must be > 0");
-        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 256L << 20, images, mean, std);
+        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 128L << 20, images, mean, std);
         boolean col = color == Color.always || color == Color.auto && System.console() != null;
         Checker.Result r = run(out(), err(), model, converted, o, report, col, failuresOnly, false);
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;

@@ -22,8 +22,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A converted .onnx file run in onnxruntime: one session over a debug copy in which every mapped value is a graph
- * output; each run fetches only the wanted ones.
+ * A converted .onnx file run in onnxruntime: each run uses a debug copy in which the wanted values are graph outputs.
  */
 public final class OnnxTarget implements TargetRunner {
     private final ModelProto model;
@@ -32,7 +31,6 @@ public final class OnnxTarget implements TargetRunner {
     private final Map<String, TensorProto> initializers = new HashMap<>();
     private final List<Mapped> inputs = new ArrayList<>();
     private final List<Mapped> mapping = new ArrayList<>();
-    private OrtRunner session;
 
     public OnnxTarget(ModelProto model, Path externalDataDir) {
         this.model = model;
@@ -152,11 +150,6 @@ public final class OnnxTarget implements TargetRunner {
     @Override public boolean hasProvenance() { return ours; }
 
     @Override public Map<Mapped, Tensor> run(Map<String, Tensor> feed, List<Mapped> wanted) {
-        if (session == null) {
-            List<String> names = new ArrayList<>();
-            for (Mapped m : mapping) if (!m.ops().equals("input") && !m.constant()) names.add(m.name());
-            session = new OrtRunner(OrtRunner.exposeOutputs(model, names).toByteArray(), dir);
-        }
         Map<Mapped, Tensor> r = new LinkedHashMap<>();
         List<String> fetch = new ArrayList<>();
         for (Mapped m : wanted) {
@@ -171,13 +164,14 @@ public final class OnnxTarget implements TargetRunner {
             }
         }
         if (fetch.isEmpty()) return r;
-        Map<String, Tensor> got = session.run(feed, fetch);
+        // a session per call that outputs just these: onnxruntime keeps every graph output of a run alive
+        Map<String, Tensor> got;
+        try (OrtRunner session = new OrtRunner(OrtRunner.exposeOutputs(model, fetch).toByteArray(), dir)) {
+            got = session.run(feed, fetch);
+        }
         for (Mapped m : wanted) if (got.containsKey(m.name())) r.put(m, got.get(m.name()));
         return r;
     }
 
-    @Override public void close() {
-        if (session != null) session.close();
-        session = null;
-    }
+    @Override public void close() {}
 }

@@ -103,13 +103,11 @@ public final class TfliteRunner implements AutoCloseable {
         interpreter.allocateTensors();
         Map<Integer, Object> outs = new HashMap<>();
         int m = interpreter.getOutputTensorCount();
-        // outputs are read from the tensors after the run (their shapes may change with the inputs)
-        ByteBuffer[] ob = new ByteBuffer[m];
+        // outputs are read from the tensors after the run (their shapes may change with the inputs); the Java API wants
+        // at least one output buffer, so only output 0 gets one (a debug copy may have hundreds of large outputs)
         try {
-            for (int i = 0; i < m; i++) {
-                ob[i] = ByteBuffer.allocateDirect(Math.max(1, interpreter.getOutputTensor(i).numBytes()) * 4 + 64).order(ByteOrder.nativeOrder());
-                outs.put(i, ob[i]);
-            }
+            if (m > 0)
+                outs.put(0, ByteBuffer.allocateDirect(Math.max(1, interpreter.getOutputTensor(0).numBytes()) * 4 + 64).order(ByteOrder.nativeOrder()));
             interpreter.runForMultipleInputsOutputs(ins, outs);
         } catch (RuntimeException e) {
             throw new ConversionException("the TFLite interpreter failed: " + e.getMessage(), e);

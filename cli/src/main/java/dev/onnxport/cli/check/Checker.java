@@ -62,7 +62,7 @@ public final class Checker {
         public static Options defaults() { return of(1e-4, 0, 0, Map.of(), null, Map.of()); }
 
         public static Options of(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch, Map<String, Tensor> given) {
-            return new Options(atol, rtol, seed, inputShapes, batch, given, 32, 256L << 20, null, new float[0], new float[0]);
+            return new Options(atol, rtol, seed, inputShapes, batch, given, 64, 128L << 20, null, new float[0], new float[0]);
         }
     }
 
@@ -221,12 +221,10 @@ public final class Checker {
         }
 
         // ---- run chunk by chunk
-        List<String> sourceNames = new ArrayList<>();
-        for (int i : todo) sourceNames.add(pending.get(i).name());
         int done = 0;
         if (progress != null) progress.update(0, todo.size());
         String targetFailure = null;
-        try (OrtRunner source = sourceSession(src, sourceNames, onnx)) {
+        {
             int k = 0;
             while (k < todo.size()) {
                 List<Integer> chunk = new ArrayList<>();
@@ -246,10 +244,14 @@ public final class Checker {
                     if (!wanted.contains(m)) wanted.add(m);
                 }
                 Map<String, Tensor> ref;
-                try {
+                // one session per chunk that outputs just the chunk's tensors: onnxruntime keeps every graph output
+                // of a run alive until the run ends, so a session exposing all of them would hold every intermediate
+                try (OrtRunner source = sourceSession(src, names, onnx)) {
                     ref = source.run(inputs, names);
                 } catch (ConversionException e) {
-                    throw new UsageException("'" + onnx + "' does not run in onnxruntime: " + e.getMessage(), e);
+                    throw new UsageException("'" + onnx + "' does not run in onnxruntime on these inputs"
+                            + (o.given().isEmpty() && o.images() == null ? " (random: floats in [0,1), integers 0 or 1; give real ones with --inputs)" : "")
+                            + ": " + e.getMessage(), e);
                 }
                 Map<Mapped, Tensor> got = Map.of();
                 if (targetFailure == null) {
@@ -370,7 +372,10 @@ public final class Checker {
         return r;
     }
 
-    /** Seeded values fitted to the dtype: floats uniform in [0, 1), integers in [0, 10), bools 0/1. */
+    /**
+     * Seeded values fitted to the dtype: floats uniform in [0, 1), integers and bools 0 or 1 (valid as token ids,
+     * token types, masks and indices into any non-empty axis).
+     */
     public static Tensor random(DType dt, long[] shape, SplittableRandom rnd) {
         int n = Math.toIntExact(Tensor.numel(shape));
         if (dt.isFloat()) {
@@ -380,7 +385,7 @@ public final class Checker {
         }
         if (dt == DType.STRING) throw new UsageException("string inputs cannot be generated; give them with --inputs");
         long[] v = new long[n];
-        for (int i = 0; i < n; i++) v[i] = dt == DType.BOOL ? rnd.nextInt(2) : rnd.nextInt(10);
+        for (int i = 0; i < n; i++) v[i] = rnd.nextInt(2);
         return Tensor.fromLongs(dt, shape, v);
     }
 }
