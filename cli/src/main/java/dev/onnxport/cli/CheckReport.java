@@ -108,22 +108,32 @@ final class CheckReport {
         if (f.note() != null) b.append("  ").append(f.note()).append('\n');
         if (!f.inputs().isEmpty()) {
             b.append("  its inputs:\n");
-            for (String in : f.inputs()) {
-                if (in.isEmpty()) continue;
-                Row r = res.row(in);
-                String line;
-                if (r != null) {
-                    line = String.format(Locale.ROOT, "    #%d %-40s %-14s max abs %-9s %s", r.index(), "'" + cut(in, 38) + "'", r.opType(),
-                            r.stats() == null ? "-" : num(r.stats().maxAbs()), status(r.status()));
-                    if (color) line = (r.status() == Status.PASS ? GREEN : r.status() == Status.NOT_MAPPED ? GREY : RED) + line + RESET;
-                } else {
-                    line = String.format(Locale.ROOT, "    %-43s %s", "'" + cut(in, 38) + "'",
-                            res.inputShapes().containsKey(in) ? "model input (fed identically)" : "constant (initializer)");
-                }
-                b.append(line).append('\n');
-            }
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String in : f.inputs()) input(b, res, in, 4, seen, color);
         }
         return b.toString();
+    }
+
+    /** One input of the first failing layer; an unmapped (fused, removed) input is followed up to its own inputs. */
+    private static void input(StringBuilder b, Result res, String in, int indent, java.util.Set<String> seen, boolean color) {
+        if (in.isEmpty() || !seen.add(in)) return;
+        Row r = res.row(in);
+        String pad = " ".repeat(indent);
+        String line;
+        if (r == null) {
+            line = String.format(Locale.ROOT, "%s%-" + Math.max(1, 43 - indent + 4) + "s %s", pad, "'" + cut(in, 38) + "'",
+                    res.inputShapes().containsKey(in) ? "model input (fed identically)" : "constant (initializer)");
+        } else if (r.stats() == null) {
+            line = String.format(Locale.ROOT, "%s#%d %-" + Math.max(1, 40 - indent + 4) + "s %-14s %s%s", pad, r.index(), "'" + cut(in, 38) + "'",
+                    r.opType(), status(r.status()), r.note() == null ? "" : ": " + r.note());
+        } else {
+            line = String.format(Locale.ROOT, "%s#%d %-" + Math.max(1, 40 - indent + 4) + "s %-14s max abs %-9s %s", pad, r.index(), "'" + cut(in, 38) + "'",
+                    r.opType(), num(r.stats().maxAbs()), status(r.status()));
+        }
+        if (color && r != null) line = (r.status() == Status.PASS ? GREEN : r.status() == Status.NOT_MAPPED ? GREY : RED) + line + RESET;
+        b.append(line).append('\n');
+        if (r != null && r.status() == Status.NOT_MAPPED && indent < 12)
+            for (String x : r.inputs()) input(b, res, x, indent + 2, seen, color);
     }
 
     static String verdict(Result res, boolean color) {
