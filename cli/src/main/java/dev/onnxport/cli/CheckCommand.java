@@ -52,10 +52,10 @@ final class CheckCommand extends BaseCommand {
             + "(png/jpg/bmp/gif, by file name; they fill the batch), resized to the input's size, RGB, (pixel/255 - mean) / std.")
     Path images;
 
-    @Option(names = "--mean", paramLabel = "M[,M,M]", split = ",", description = "--images: per-channel mean (default 0).")
+    @Option(names = "--mean", paramLabel = "MEAN", split = ",", description = "--images: per-channel mean (default 0).")
     float[] mean = new float[0];
 
-    @Option(names = "--std", paramLabel = "S[,S,S]", split = ",", description = "--images: per-channel std (default 1).")
+    @Option(names = "--std", paramLabel = "STD", split = ",", description = "--images: per-channel std (default 1).")
     float[] std = new float[0];
 
     @Option(names = "--input-shape", paramLabel = "NAME:DIMS", converter = ConvertCommand.InputShapeConverter.class,

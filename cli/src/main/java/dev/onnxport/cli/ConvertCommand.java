@@ -103,8 +103,15 @@ final class ConvertCommand extends BaseCommand {
     boolean quiet;
 
     @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
-            + "does, with random inputs, atol 1e-4); exit 1 when a model output is out of tolerance.")
+            + "does, with seeded random inputs); exit 1 when a model output is out of tolerance.")
     boolean check;
+
+    @Option(names = "--check-atol", paramLabel = "A", defaultValue = "1e-4",
+            description = "--check: absolute tolerance (default ${DEFAULT-VALUE}; a float16 file needs about 1e-2).")
+    double checkAtol;
+
+    @Option(names = "--check-rtol", paramLabel = "R", defaultValue = "0", description = "--check: relative tolerance (default ${DEFAULT-VALUE}).")
+    double checkRtol;
 
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
@@ -120,6 +127,10 @@ final class ConvertCommand extends BaseCommand {
         if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
             throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
         if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
+        if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol")))
+            throw usageError("--check-atol and --check-rtol apply to --check only");
+        if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
+            throw usageError("--check-atol and --check-rtol must be >= 0");
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -158,7 +169,7 @@ final class ConvertCommand extends BaseCommand {
         boolean ok = true;
         for (Planned p : planned) {
             Path file = outDir.resolve(p.name());
-            Checker.Options o = Checker.Options.of(1e-4, 0, 0, shapes, batch, Map.of());
+            Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
             out().println("check " + file + ":");
             Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
             ok &= r.passed();

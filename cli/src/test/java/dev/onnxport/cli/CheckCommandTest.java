@@ -108,6 +108,10 @@ class CheckCommandTest {
         CliRun.Result r = CliRun.run("convert", EXAMPLE.toString(), "--to", "tflite", "-o", dir.toString(), "--check");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("PASS: all 1 model output"), r.out());
+        CliRun.Result h = CliRun.run("convert", EXAMPLE.toString(), "--to", "tflite", "--fp16", "-o", dir.resolve("h").toString(),
+                "--check", "--check-atol", "1e-2");
+        assertEquals(0, h.code(), h.toString());
+        assertEquals(2, h.out().split("PASS: all 1 model output", -1).length - 1, "float32 and float16 files checked: " + h.out());
         CliRun.Result o = CliRun.run("convert", EXAMPLE.toString(), "--to", "onnx", "-o", dir.toString(), "--check");
         assertEquals(0, o.code(), o.toString());
         assertTrue(o.out().contains("PASS: all 1 model output"), o.out());
