@@ -47,7 +47,7 @@ class MakeNmsTest {
     }
 
     /** The reference keeps fewer boxes than pass the score threshold (IoU suppression happens) and fills K somewhere. */
-    static void assertMeaningful(float[][][] scores, List<NmsReference.Kept> want, Float thr) {
+    static void assertMeaningful(float[][][] scores, List<NmsReference.Kept> want, Float thr, int k) {
         long above = 0;
         for (float[][] x : scores) for (float[] y : x) for (float v : y) if (thr == null || v > thr) above++;
         assertTrue(want.size() < above, "suppression happened");
@@ -55,7 +55,7 @@ class MakeNmsTest {
         for (int b = 0; b < scores.length; b++)
             for (int c = 0; c < scores[b].length; c++) {
                 int bb = b, cc = c;
-                if (want.stream().filter(k -> k.batch() == bb && k.cls() == cc).count() == K) full = true;
+                if (want.stream().filter(x -> x.batch() == bb && x.cls() == cc).count() == k) full = true;
             }
         assertTrue(full, "some class reached --max-output");
         for (int b = 0; b < scores.length; b++) {
@@ -79,7 +79,7 @@ class MakeNmsTest {
         float[][][] boxes = NmsReference.boxes(rnd, B, N, format);
         float[][][] scores = NmsReference.scores(rnd, B, C, N);
         List<NmsReference.Kept> want = NmsReference.nms(boxes, scores, format, K, IOU, SCORE);
-        assertMeaningful(scores, want, SCORE);
+        assertMeaningful(scores, want, SCORE, K);
         check(Files.readAllBytes(f), Map.of("boxes", Tensor.ofFloats(new long[] {B, N, 4}, NmsReference.flat(boxes)),
                 "scores", Tensor.ofFloats(new long[] {B, C, N}, NmsReference.flat(scores))), want);
     }
@@ -98,7 +98,7 @@ class MakeNmsTest {
         float[][][] boxes = NmsReference.boxes(rnd, b, n, "cxcywh");
         float[][][] scores = NmsReference.scores(rnd, b, 2, n);
         List<NmsReference.Kept> want = NmsReference.nms(boxes, scores, "cxcywh", K, 0f, null);
-        assertMeaningful(scores, want, null);
+        assertMeaningful(scores, want, null, K);
         check(Files.readAllBytes(f), Map.of("boxes", Tensor.ofFloats(new long[] {b, n, 4}, NmsReference.flat(boxes)),
                 "scores", Tensor.ofFloats(new long[] {b, 2, n}, NmsReference.flat(scores))), want);
     }
