@@ -60,7 +60,7 @@ class MakeNmsTest {
         assertTrue(full, "some class reached --max-output");
         for (int b = 0; b < scores.length; b++) {
             int bb = b;
-            assertTrue(want.stream().anyMatch(k -> k.batch() == bb), "every batch keeps boxes");
+            assertTrue(want.stream().anyMatch(x -> x.batch() == bb), "every batch keeps boxes");
         }
     }
 
