@@ -113,7 +113,14 @@ public final class FusedArgmax extends NodeRewrite {
                     x[(k * h + i) * w + j] += (float) (amp * Math.cos(2 * Math.PI * (fx * j / w + fy * i / h) + ph));
             }
         }
-        long[] exact = argmax(x, c, h, w);
+        return agreement(argmax(x, c, h, w), simulate(x, c, h, w, scale));
+    }
+
+    /**
+     * The rewrite computed here on one [C, H, W] map: bilinear half-pixel resize to the scaled size, ArgMax over
+     * channels, nearest (round-prefer-floor, half-pixel) resize back. Returns the [H, W] class map.
+     */
+    public static long[] simulate(float[] x, int c, int h, int w, double scale) {
         int hs = (int) down(h, scale), ws = (int) down(w, scale);
         float[] small = new float[c * hs * ws];
         for (int k = 0; k < c; k++) for (int i = 0; i < hs; i++) for (int j = 0; j < ws; j++) {
@@ -130,8 +137,11 @@ public final class FusedArgmax extends NodeRewrite {
             int si = nearest((i + 0.5) * hs / h - 0.5, hs), sj = nearest((j + 0.5) * ws / w - 0.5, ws);
             up[i * w + j] = am[si * ws + sj];
         }
-        return agreement(exact, up);
+        return up;
     }
+
+    /** The exact ArgMax over channels of one [C, H, W] map. */
+    public static long[] exact(float[] x, int c, int h, int w) { return argmax(x, c, h, w); }
 
     private static int nearest(double v, int n) {
         double f = Math.floor(v);
