@@ -9,6 +9,8 @@ import dev.onnxport.passes.Pass;
 import dev.onnxport.passes.RemoveIdentity;
 import dev.onnxport.passes.layout.ChannelsLast;
 import dev.onnxport.passes.layout.TransposeOptimizer;
+import dev.onnxport.passes.portable.PortableOptions;
+import dev.onnxport.passes.portable.PortablePasses;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +32,8 @@ final class PassCatalog {
     static List<Entry> all() {
         Map<String, Entry> r = new LinkedHashMap<>();
         for (Supplier<Pass> s : BUILTIN) add(r, s, "built-in");
+        for (PortablePasses.Entry e : PortablePasses.entries())
+            add(r, () -> e.factory().apply(PortableOptions.DEFAULT), e.optIn() ? "portable, opt-in (changes results)" : "portable");
         return new ArrayList<>(r.values());
     }
 

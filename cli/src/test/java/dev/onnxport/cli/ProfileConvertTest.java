@@ -53,28 +53,67 @@ class ProfileConvertTest {
     }
 
     @Test
-    void barracudaRejectsAnOpItLacksByNodeName(@TempDir Path dir) throws Exception {
-        Path m = new TestModels("d", 11).input("x", DType.FLOAT32, 2, 3, 3)
+    void barracudaRejectsAnOpItLacksByNodeNameAndDecomposesDet(@TempDir Path dir) throws Exception {
+        Path m = new TestModels("d", 11).input("x", DType.FLOAT32, 2, 3, 3).constant("axis", Tensor.scalarLong(1))
                 .node("relu_1", "Relu", null, "r", f32(2, 3, 3), "x")
                 .node("determinant", "Det", null, "d", f32(2), "r")
-                .output("d").write(dir.resolve("d.onnx"));
+                .node("cumsum_1", "CumSum", null, "c", f32(2, 3, 3), "x", "axis")
+                .output("d", "c").write(dir.resolve("d.onnx"));
         CliRun.Result r = run("convert", m.toString(), "--to", "onnx", "--profile", "barracuda", "-o", dir.resolve("o").toString());
         assertEquals(1, r.code(), r.toString());
-        assertEquals(List.of("  node 'determinant' (Det): target 'barracuda' has no Det"), problems(r));
+        assertEquals(List.of("  node 'cumsum_1' (CumSum): target 'barracuda' has no CumSum"), problems(r), "det-decompose removed Det");
         assertFalse(Files.exists(dir.resolve("o").resolve("d.onnx")));
-        // the same model passes the portable profile (Det is an opset-11 op)
+        // the same model passes the portable profile (Det and CumSum are opset-11 ops)
         assertEquals(0, run("convert", m.toString(), "--to", "onnx", "--profile", "portable-opset11", "-q", "-o", dir.resolve("p").toString()).code());
+
+        // without the CumSum, barracuda's det-decompose gives the determinant in ops it reads
+        Path det = new TestModels("det", 11).input("x", DType.FLOAT32, 2, 3, 3)
+                .node("determinant", "Det", null, "d", f32(2), "x").output("d").write(dir.resolve("det.onnx"));
+        r = run("convert", det.toString(), "--to", "onnx", "--profile", "barracuda", "-o", dir.resolve("b").toString());
+        assertEquals(0, r.code(), r.toString());
+        Graph g = OnnxFrontend.load(dir.resolve("b/det.onnx")).graph();
+        assertTrue(g.nodes().stream().noneMatch(n -> n.opType().equals("Det")), g.dump());
+        float[] x = TestModels.random(new Random(8), 18, -2, 2);
+        try (OrtRunner ort = new OrtRunner(Files.readAllBytes(dir.resolve("b/det.onnx")))) {
+            float[] d = ort.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3, 3}, x))).get("d").toFloats();
+            for (int b = 0; b < 2; b++) assertEquals(det3(x, 9 * b), d[b], 1e-4);
+        }
+    }
+
+    /** The determinant of the 3x3 matrix at x[o..o+8], by cofactors. */
+    static double det3(float[] x, int o) {
+        double a = x[o], b = x[o + 1], c = x[o + 2], d = x[o + 3], e = x[o + 4], f = x[o + 5], g = x[o + 6], h = x[o + 7], i = x[o + 8];
+        return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
     }
 
     @Test
     void theTfliteProfileOnOnnxSaysWhatTheTfliteBackendLacks(@TempDir Path dir) throws Exception {
-        Path m = new TestModels("t", 13).input("x", DType.FLOAT32, 3, 3)
-                .node("relu_1", "Relu", null, "r", f32(3, 3), "x")
-                .node("det_1", "Det", null, "d", f32(), "r")
-                .output("d").write(dir.resolve("t.onnx"));
+        Path m = new TestModels("t", 18).input("x", DType.INT32, 3, 3)
+                .node("abs_1", "Abs", null, "a", ValueType.of(DType.INT32, 3, 3), "x")
+                .node("not_1", "BitwiseNot", null, "n", ValueType.of(DType.INT32, 3, 3), "a")
+                .output("n").write(dir.resolve("t.onnx"));
         CliRun.Result r = run("convert", m.toString(), "--to", "onnx", "--profile", "tflite", "-o", dir.resolve("o").toString());
         assertEquals(1, r.code(), r.toString());
-        assertEquals(List.of("  node 'det_1' (Det): target 'tflite' has no Det"), problems(r));
+        assertEquals(List.of("  node 'not_1' (BitwiseNot): target 'tflite' has no BitwiseNot"), problems(r));
+    }
+
+    @Test
+    void toTfliteRunsTheTfliteProfilesPassesFirst(@TempDir Path dir) throws Exception {
+        // the TFLite backend has no Det; the tflite profile's det-decompose runs before it
+        Path det = new TestModels("det", 13).input("x", DType.FLOAT32, 2, 3, 3)
+                .node("determinant", "Det", null, "d", f32(2), "x").output("d").write(dir.resolve("det.onnx"));
+        CliRun.Result r = run("convert", det.toString(), "--to", "tflite", "-o", dir.resolve("o").toString());
+        assertEquals(0, r.code(), r.toString());
+        float[] x = TestModels.random(new Random(9), 18, -2, 2);
+        try (dev.onnxport.backends.runtime.TfliteRunner t = new dev.onnxport.backends.runtime.TfliteRunner(
+                Files.readAllBytes(dir.resolve("o/det_float32.tflite")))) {
+            float[] d = t.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3, 3}, x))).get("d").toFloats();
+            for (int b = 0; b < 2; b++) assertEquals(det3(x, 9 * b), d[b], 1e-4);
+        }
+        // --no-pass takes it out again: the backend then names the node it cannot lower
+        r = run("convert", det.toString(), "--to", "tflite", "--no-pass", "det-decompose", "-o", dir.resolve("n").toString());
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("determinant"), r.err());
     }
 
     @Test

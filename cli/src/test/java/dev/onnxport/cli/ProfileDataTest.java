@@ -33,10 +33,16 @@ class ProfileDataTest {
     void tfliteProfileListsWhatTheBackendLowers() {
         Profile p = Profile.load("tflite");
         Map<String, Integer> expected = tfliteOps();
-        if (!expected.equals(new TreeMap<>(p.ops()))) {
-            StringBuilder sb = new StringBuilder();
+        Map<String, Integer> actual = new TreeMap<>(p.ops());
+        if (!expected.equals(actual)) {
+            StringBuilder sb = new StringBuilder("cli/src/main/resources/profiles/tflite.txt is out of date (the TFLite backend's ops changed)");
+            for (Map.Entry<String, Integer> e : expected.entrySet())
+                if (!e.getValue().equals(actual.get(e.getKey()))) sb.append("\n  add:    op ").append(e.getKey()).append(' ').append(e.getValue());
+            for (Map.Entry<String, Integer> e : actual.entrySet())
+                if (!e.getValue().equals(expected.get(e.getKey()))) sb.append("\n  remove: op ").append(e.getKey()).append(' ').append(e.getValue());
+            sb.append("\nall op lines:\n");
             for (Map.Entry<String, Integer> e : expected.entrySet()) sb.append("op ").append(e.getKey()).append(' ').append(e.getValue()).append('\n');
-            assertEquals(expected, new TreeMap<>(p.ops()), "cli/src/main/resources/profiles/tflite.txt is out of date; its op lines should be:\n" + sb);
+            throw new AssertionError(sb.toString());
         }
         assertEquals("tflite", p.target());
     }
