@@ -51,9 +51,19 @@ final class PartGraph {
 
     /** A node named {@code prefix + name} with outputs {@code prefix + outNames[i]} of types {@code outs[i]}. */
     List<Value> ops(String op, String name, List<Value> ins, Attrs attrs, List<String> outNames, List<ValueType> outs) {
+        return opsAt("", g.opset(), op, name, ins, attrs, outNames, outs);
+    }
+
+    /**
+     * A node of another domain or of a newer version than the graph's opset (an op a portability pass then rewrites
+     * into ops of the graph's opset); the domain's opset is declared.
+     */
+    List<Value> opsAt(String domain, int version, String op, String name, List<Value> ins, Attrs attrs, List<String> outNames,
+                      List<ValueType> outs) {
+        if (!domain.isEmpty()) g.opsets().merge(domain, version, Math::max);
         List<String> names = new ArrayList<>();
         for (String n : outNames) names.add(prefix + n);
-        Node n = g.addNodeExact("", op, prefix + name, ins, attrs, g.opset(), names);
+        Node n = g.addNodeExact(domain, op, prefix + name, ins, attrs, version, names);
         for (int i = 0; i < outs.size(); i++) n.output(i).setType(outs.get(i));
         return n.outputs();
     }
