@@ -145,4 +145,40 @@ class MergeTest {
             assertArrayEquals(want, out);
         }
     }
+
+    /** A branch graph that reads the outer value "z" and applies op to it. */
+    static Graph branch(String name, String op) {
+        Graph b = new Graph(name);
+        b.opsets().put("", 13);
+        Value z = b.addOuterRef("z", f32(2, 3));
+        Node n = b.addNodeExact("", op, name + "_node", List.of(z), dev.onnxport.ir.Attrs.EMPTY, 13, List.of(name + "_out"));
+        n.output().setType(f32(2, 3));
+        b.addOutput(n.output());
+        return b;
+    }
+
+    @Test
+    void aRenamedValueIsRenamedInsideSubgraphsThatReadIt(@TempDir Path dir) throws Exception {
+        // B's z collides with A's z and becomes b_z; B's If branches read z by name and must read b_z
+        Path b = new TestModels("b", 13).input("y", DType.FLOAT32, 2, 3).input("c", DType.BOOL)
+                .node("double_y", "Add", null, "z", f32(2, 3), "y", "y")
+                .node("pick", "If", dev.onnxport.ir.Attrs.builder().put("then_branch", new dev.onnxport.ir.Attr.GraphAttr(branch("then", "Identity")))
+                        .put("else_branch", new dev.onnxport.ir.Attr.GraphAttr(branch("else", "Neg"))).build(), "picked", f32(2, 3), "c")
+                .output("picked").write(dir.resolve("bif.onnx"));
+        Path m = dir.resolve("if.onnx");
+        CliRun.Result r = run("merge", a(dir, 13).toString(), b.toString(), "--connect", "y:y", "-o", m.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("z->b_z"), r.err());
+        try (OrtRunner ort = new OrtRunner(Files.readAllBytes(m))) {
+            for (boolean c : new boolean[] {true, false}) {
+                Tensor cond = Tensor.of(DType.BOOL, new long[0], java.nio.ByteBuffer.wrap(new byte[] {(byte) (c ? 1 : 0)}));
+                Map<String, Tensor> y = ort.run(Map.of("x", Tensor.ofFloats(new long[] {2, 3}, X), "c", cond));
+                float[] picked = y.get("picked").toFloats(), z = y.get("z").toFloats();
+                for (int i = 0; i < 6; i++) {
+                    assertEquals(-X[i], z[i], "A's z");
+                    assertEquals((c ? 1 : -1) * 2 * Math.max(X[i], 0f), picked[i], "B's If read B's z (now b_z), c=" + c);
+                }
+            }
+        }
+    }
 }
