@@ -40,8 +40,8 @@ if [[ -z "${ONNXPORT:-}" && ! -f "$root/cli/target/onnxport.jar" ]]; then
   mvn -B -q -DskipTests package -pl cli -am
 fi
 
-# Input shapes for models with symbolic dims (the same as RealModelTest's table). The converter has no option to
-# pin an input to a constant, so the Silero models keep their 'sr' input.
+# Input shapes for models with symbolic dims (the same as RealModelTest's table); the Silero models also get their
+# sample-rate input pinned to 16000 (--pin-input), which folds away the If on it.
 declare -A SHAPES=(
   [ppocr-mobile-v2-cls]="x:1,3,48,192"
   [pplcnet-orientation]="x:1,3,224,224"
@@ -53,6 +53,10 @@ declare -A SHAPES=(
   [minilm-l6-v2]="input_ids:1,16 attention_mask:1,16 token_type_ids:1,16"
   [silero-vad-v5]="input:1,512 state:2,1,128"
   [silero-vad-v6-op18]="input:1,512 state:2,1,128"
+)
+declare -A PINS=(
+  [silero-vad-v5]="sr=16000"
+  [silero-vad-v6-op18]="sr=16000"
 )
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/onnxport-bench.XXXXXX")"
@@ -86,6 +90,7 @@ while IFS=$'\t' read -r name family _ _ _ _ _; do
   if [[ ! -f "$model" ]]; then log "skip $name: not in $cache"; continue; fi
   args=(convert "$model" --to tflite -o "$work/out" -q)
   for s in ${SHAPES[$name]:-}; do args+=(--input-shape "$s"); done
+  for p in ${PINS[$name]:-}; do args+=(--pin-input "$p"); done
   : >"$work/runs.txt"
   for i in $(seq "$runs"); do
     rm -rf "$work/out"

@@ -87,6 +87,11 @@ final class ConvertCommand extends BaseCommand {
                     + "match. A named symbolic dim fixed this way (e.g. 'N') takes the value in every input and output that uses it."})
     List<InputShapeArg> inputShapes = new ArrayList<>();
 
+    @Option(names = "--pin-input", paramLabel = "NAME=V[,V...]",
+            description = {"Replaces an input by a constant (repeatable), e.g. sr=16000 for a model that branches on its sample "
+                    + "rate: what depends only on it is folded away (an If on it is inlined). The input leaves the converted model."})
+    List<String> pinInputs = new ArrayList<>();
+
     @Option(names = "--batch", paramLabel = "N",
             description = "Sets dim 0 of every input whose dim 0 is symbolic (inputs with a numeric dim 0, and inputs given "
                     + "--input-shape, are left as they are).")
@@ -250,6 +255,20 @@ final class ConvertCommand extends BaseCommand {
                         + (shapes.isEmpty() ? "" : " without --input-shape") + " has a symbolic dim 0");
             }
             warned = true;
+        }
+        for (String p : pinInputs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) throw CliException.usage("--pin-input takes NAME=VALUE[,VALUE...], got '" + p + "'", null);
+            try {
+                String[] parts = p.substring(eq + 1).split(",");
+                double[] vals = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) vals[i] = Double.parseDouble(parts[i].strip());
+                InputShapes.pin(g, p.substring(0, eq), vals);
+            } catch (NumberFormatException e) {
+                throw CliException.usage("--pin-input " + p + ": not a number list", e);
+            } catch (ConversionException e) {
+                throw CliException.usage("file '" + model + "': --pin-input: " + e.getMessage(), e);
+            }
         }
         return g;
     }
