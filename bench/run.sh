@@ -117,7 +117,7 @@ while IFS=$'\t' read -r name family _ _ _ _ _; do
   wmax="$(awk 'NR == 1 || $2 > m {m = $2} END {print m}' "$work/runs.txt")"
   rss="$(cut -d' ' -f3 "$work/runs.txt" | median | awk '{printf "%.0f", $1/1024}')"
   size="$(du -k "$model" | awk '{printf "%.1f", $1/1024}')"
-  shapes="${SHAPES[$name]:-}"
+  shapes="${SHAPES[$name]:-}${PINS[$name]:+ (pinned: ${PINS[$name]})}"
   rows+=("| $name | $family | $size | ${shapes:-(static)} | $wall ($wmin–$wmax) | $rss | $out_kb | $status |")
 done <"$root/models/models.tsv"
 
@@ -135,7 +135,7 @@ mkdir -p "$(dirname "$doc")"
   echo "\`bin/onnxport --version\` alone takes $baseline (median). A conversion that fails is timed up to its failure"
   echo "and shows its exit status and first error line."
   echo
-  echo "| model | family | ONNX MiB | --input-shape | wall s | peak RSS MiB | .tflite MiB | result |"
+  echo "| model | family | ONNX MiB | --input-shape (--pin-input) | wall s | peak RSS MiB | .tflite MiB | result |"
   echo "| --- | --- | ---: | --- | ---: | ---: | ---: | --- |"
   if [[ ${#rows[@]} -eq 0 ]]; then echo "| (no model in $cache) | | | | | | | |"; else printf '%s\n' "${rows[@]}"; fi
   echo
