@@ -9,7 +9,6 @@ import dev.onnxport.ir.Tensor;
 import dev.onnxport.ir.Value;
 import dev.onnxport.ir.ValueType;
 import dev.onnxport.passes.Pass;
-import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +18,8 @@ import java.util.Random;
 import static dev.onnxport.passes.portable.Ort.f32;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** inverse-decompose and det-decompose: n = 1..8 (closed form to 4, elimination above), batched and not. */
-class MatrixDecomposeTest {
+/** Shared cases of inverse-decompose and det-decompose: n = 1..8 (closed form to 4, elimination above), batched and not. */
+abstract class MatrixCases {
     final Random rnd = new Random(13);
 
     /** Well-conditioned random matrices (random entries plus n on the diagonal), rows permuted to force pivoting. */
@@ -73,26 +72,5 @@ class MatrixDecomposeTest {
                     inverse ? "com.microsoft.Inverse" : "Det");
             assertTrue(c.after().containsKey(n <= Matrices.CLOSED_FORM_MAX && n > 1 ? "ReduceProd" : n == 1 ? (inverse ? "Div" : "Squeeze") : "ArgMax"), c.after().toString());
         }
-    }
-
-    @Test void inverse() { check(true, 1e-5, 1e-5); }
-
-    @Test void det() { check(false, 1e-5, 1e-5); }
-
-    @Test void singularDetIsZero() {
-        long[] shape = {2, 5, 5};
-        float[] v = Ort.uniform(rnd, -1, 1, shape).toFloats();
-        for (int j = 0; j < 5; j++) v[3 * 5 + j] = v[1 * 5 + j]; // matrix 0: rows 1 and 3 equal
-        for (int j = 0; j < 5; j++) v[25 + j] = 0; // matrix 1: a zero row
-        Ort.check(() -> graph(false, shape, false), new DetDecompose(), Map.of("x", Tensor.ofFloats(shape, v)), 1e-5, 0, "Det");
-    }
-
-    @Test void unchangedForLargeOrDynamicMatrices() {
-        Ort.assertUnchanged(graph(false, new long[] {9, 9}, false), new DetDecompose());
-        Ort.assertUnchanged(graph(true, new long[] {2, 9, 9}, false), new InverseDecompose());
-        Graph g = Ort.graph(13);
-        Value x = g.addInput("x", new ValueType(DType.FLOAT32, null));
-        g.addOutput(Ort.node(g, "Det", Attrs.EMPTY, null, x));
-        Ort.assertUnchanged(g, new DetDecompose());
     }
 }
