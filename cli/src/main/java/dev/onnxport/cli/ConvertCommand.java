@@ -4,10 +4,15 @@ import dev.onnxport.backends.Pipelines;
 import dev.onnxport.backends.onnx.OnnxBackend;
 import dev.onnxport.backends.onnx.OnnxOptions;
 import dev.onnxport.backends.tflite.TfliteOptions;
+import dev.onnxport.cli.check.Checker;
 import dev.onnxport.frontends.onnx.OnnxFrontend;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Graph;
+import dev.onnxport.cli.profiles.Profile;
+import dev.onnxport.cli.profiles.ProfileCheck;
 import dev.onnxport.passes.InputShapes;
+import dev.onnxport.passes.PassContext;
+import dev.onnxport.passes.PassManager;
 import dev.onnxport.passes.PassOptions;
 import dev.onnxport.schemas.onnx.OnnxProto.ModelProto;
 import picocli.CommandLine;
@@ -34,7 +39,8 @@ import java.util.Map;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
                 "  1  conversion failed: every unsupported node is listed with its name",
-                "     and op type; a pass or backend failed; nothing is written",
+                "     and op type; a pass or backend failed; nothing is written;",
+                "     with --check: a model output is out of tolerance (files are written)",
                 "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
                 "     external data missing or outside the model's folder, unknown",
                 "     --input-shape name or rank mismatch",
@@ -42,7 +48,8 @@ import java.util.Map;
                 "Examples:",
                 "  onnxport convert model.onnx --to tflite --fp16 -o out",
                 "  onnxport convert model.onnx --to tflite --input-shape image:1,3,224,224",
-                "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned"})
+                "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned",
+                "  onnxport convert model.onnx --to onnx --profile portable-opset11 -o portable"})
 final class ConvertCommand extends BaseCommand {
     enum Target { tflite, onnx }
 
@@ -82,6 +89,11 @@ final class ConvertCommand extends BaseCommand {
                     + "match. A named symbolic dim fixed this way (e.g. 'N') takes the value in every input and output that uses it."})
     List<InputShapeArg> inputShapes = new ArrayList<>();
 
+    @Option(names = "--pin-input", paramLabel = "NAME=V[,V...]",
+            description = {"Replaces an input by a constant (repeatable), e.g. sr=16000 for a model that branches on its sample "
+                    + "rate: what depends only on it is folded away (an If on it is inlined). The input leaves the converted model."})
+    List<String> pinInputs = new ArrayList<>();
+
     @Option(names = "--batch", paramLabel = "N",
             description = "Sets dim 0 of every input whose dim 0 is symbolic (inputs with a numeric dim 0, and inputs given "
                     + "--input-shape, are left as they are).")
@@ -97,8 +109,34 @@ final class ConvertCommand extends BaseCommand {
                     + "); nodes are not rewritten, so use it only where they are valid at that opset. Default: the model's.")
     Integer opset;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = {"The target profile: what the target reads and the passes it needs (built-in: portable-opset11, barracuda, "
+                    + "tflite; or the path of a profile file). onnx: runs its passes, then lists by node name all that it still cannot "
+                    + "express (exit 1, nothing written) and writes its opset. tflite: only 'tflite' (the default), whose passes run "
+                    + "before the TFLite backend."})
+    String profileName;
+
+    @Option(names = "--pass", paramLabel = "NAME", split = ",",
+            description = "Also runs this pass (repeatable or comma-separated; see 'onnxport passes'), after the profile's.")
+    List<String> extraPasses = new ArrayList<>();
+
+    @Option(names = "--no-pass", paramLabel = "NAME", split = ",",
+            description = "Leaves out a pass the profile or the ONNX cleanup would run (repeatable or comma-separated).")
+    List<String> noPasses = new ArrayList<>();
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
+
+    @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
+            + "does, with seeded random inputs); exit 1 when a model output is out of tolerance.")
+    boolean check;
+
+    @Option(names = "--check-atol", paramLabel = "A", defaultValue = "1e-4",
+            description = "--check: absolute tolerance (default ${DEFAULT-VALUE}; a float16 file needs about 1e-2).")
+    double checkAtol;
+
+    @Option(names = "--check-rtol", paramLabel = "R", defaultValue = "0", description = "--check: relative tolerance (default ${DEFAULT-VALUE}).")
+    double checkRtol;
 
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
@@ -114,6 +152,12 @@ final class ConvertCommand extends BaseCommand {
         if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
             throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
         if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
+        if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol")))
+            throw usageError("--check-atol and --check-rtol apply to --check only");
+        if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
+            throw usageError("--check-atol and --check-rtol must be >= 0");
+        profile = resolveProfile();
+        passes = passNames();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -148,10 +192,70 @@ final class ConvertCommand extends BaseCommand {
             throw CliException.failed("cannot write to '" + outDir + "' (nothing was written): " + e, e);
         }
         if (!quiet) report(planned, written);
-        return ExitCodes.OK;
+        if (!check) return ExitCodes.OK;
+        boolean ok = true;
+        for (Planned p : planned) {
+            Path file = outDir.resolve(p.name());
+            Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
+            out().println("check " + file + ":");
+            Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
+            ok &= r.passed();
+        }
+        return ok ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }
+
+    /** The profile in effect (tflite: 'tflite' unless given), or null for a plain --to onnx. */
+    private Profile profile;
+    /** The passes to run: for onnx the whole pipeline, for tflite those that run before the backend's own. */
+    private List<String> passes;
+
+    private Profile resolveProfile() {
+        if (profileName == null) return to == Target.tflite ? Profile.load("tflite") : null;
+        Profile p;
+        try {
+            p = Profile.load(profileName);
+        } catch (IllegalArgumentException e) {
+            throw usageError("--profile: " + e.getMessage());
+        }
+        if (to == Target.tflite && !"tflite".equals(p.target()))
+            throw usageError("--profile " + profileName + " describes an ONNX target; use it with --to onnx");
+        if (opset != null && p.opset() != null && !opset.equals(p.opset()))
+            throw usageError("--opset " + opset + " contradicts --profile " + profileName + ", which writes opset " + p.opset());
+        return p;
+    }
+
+    private List<String> passNames() {
+        List<String> base = new ArrayList<>();
+        List<String> fixed = new ArrayList<>();
+        if (to == Target.onnx) for (dev.onnxport.passes.Pass p : Pipelines.cleanup()) base.add(p.name());
+        else {
+            for (dev.onnxport.passes.Pass p : Pipelines.cleanup()) fixed.add(p.name());
+            fixed.add("fold-batchnorm");
+            for (dev.onnxport.passes.Pass p : dev.onnxport.passes.layout.LayoutPasses.forTflite(PassOptions.DEFAULT)) fixed.add(p.name());
+        }
+        if (profile != null) base.addAll(profile.passes());
+        base.addAll(extraPasses);
+        List<String> names = new ArrayList<>();
+        for (String n : base) if (!names.contains(n)) names.add(n);
+        for (String n : names) if (PassCatalog.byName(n) == null)
+            throw usageError((extraPasses.contains(n) ? "--pass" : "profile '" + profile.name() + "'") + ": unknown pass '" + n + "' (see 'onnxport passes')");
+        for (String n : noPasses) {
+            if (PassCatalog.byName(n) == null) throw usageError("--no-pass: unknown pass '" + n + "' (see 'onnxport passes')");
+            if (fixed.contains(n)) throw usageError("--no-pass " + n + ": the TFLite backend always runs it");
+            if (!names.remove(n)) throw usageError("--no-pass " + n + ": it is not in the pipeline (" + String.join(", ", names) + ")");
+        }
+        if (to == Target.onnx && names.contains("layout-nhwc"))
+            throw usageError("--pass layout-nhwc: channels-last nodes cannot be written as ONNX; use it with --to tflite");
+        return names;
+    }
+
+    /** Runs the chosen passes (for onnx always, so that shapes are inferred for the profile check). */
+    private void runPasses(Graph g, PassOptions o) {
+        if (passes.isEmpty() && to == Target.tflite) return;
+        new PassManager(PassCatalog.instances(passes, "--pass"), 8).run(g, PassContext.standard(o));
+    }
 
     private boolean warned;
 
@@ -178,6 +282,20 @@ final class ConvertCommand extends BaseCommand {
             }
             warned = true;
         }
+        for (String p : pinInputs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) throw CliException.usage("--pin-input takes NAME=VALUE[,VALUE...], got '" + p + "'", null);
+            try {
+                String[] parts = p.substring(eq + 1).split(",");
+                double[] vals = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) vals[i] = Double.parseDouble(parts[i].strip());
+                InputShapes.pin(g, p.substring(0, eq), vals);
+            } catch (NumberFormatException e) {
+                throw CliException.usage("--pin-input " + p + ": not a number list", e);
+            } catch (ConversionException e) {
+                throw CliException.usage("file '" + model + "': --pin-input: " + e.getMessage(), e);
+            }
+        }
         return g;
     }
 
@@ -185,7 +303,9 @@ final class ConvertCommand extends BaseCommand {
         Graph g = load(shapes);
         byte[] bytes;
         try {
-            bytes = Pipelines.toTflite(g, new TfliteOptions(half), new PassOptions(ioLayout.name()));
+            PassOptions po = new PassOptions(ioLayout.name());
+            runPasses(g, po);
+            bytes = Pipelines.toTflite(g, new TfliteOptions(half), po);
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -202,13 +322,22 @@ final class ConvertCommand extends BaseCommand {
 
     private Planned onnx(String name, Map<String, long[]> shapes) {
         Graph g = load(shapes);
-        OnnxOptions opts = new OnnxOptions(opset, null);
+        OnnxOptions opts = new OnnxOptions(opset != null ? opset : profile != null ? profile.opset() : null, null);
         Integer source = g.opsets().get("");
         if (opset != null && source != null && opset < source && !quiet)
             err().println("onnxport: warning: --opset " + opset + " is below the model's opset " + source
                     + "; nodes are not rewritten, so ops whose definition changed may not load");
         try {
-            Pipelines.prepareOnnx(g);
+            runPasses(g, new PassOptions("nchw"));
+            if (profile != null) {
+                List<ProfileCheck.Problem> problems = ProfileCheck.check(g, profile);
+                if (!problems.isEmpty()) {
+                    StringBuilder sb = new StringBuilder("file '" + model + "': target '" + profile.name() + "' cannot express "
+                            + problems.size() + " node" + (problems.size() == 1 ? "" : "s") + " (nothing was written):");
+                    for (ProfileCheck.Problem p : problems) sb.append("\n  ").append(p);
+                    throw CliException.failed(sb.toString(), null);
+                }
+            }
             long threshold = externalDataThreshold;
             if (OnnxBackend.initializerBytes(g) > threshold) {
                 // too big for one protobuf: the backend writes <name> and <name>.data straight into the staging folder
@@ -222,6 +351,8 @@ final class ConvertCommand extends BaseCommand {
             byte[] bytes = OnnxBackend.emit(g, opts);
             ModelInfo info = OnnxInspector.inspect(ModelProto.parseFrom(bytes), outDir.resolve(name).toString(), bytes.length);
             return new Planned(name, OutputWriter.bytes(name, bytes), info);
+        } catch (CliException e) {
+            throw e;
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {

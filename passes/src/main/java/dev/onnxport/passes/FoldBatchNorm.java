@@ -122,6 +122,8 @@ public final class FoldBatchNorm implements Pass {
         g.setInput(p, 2, nb);
         if (newAttrs != null) p.setAttrs(newAttrs);
         Value y = bn.output(0);
+        // x now computes the BatchNormalization's output, not the conv's: it carries y's ONNX tensor
+        x.setProvenance(y.provenance());
         g.replaceAllUsesWith(y, x);
         g.removeNode(bn);
         return true;
