@@ -59,7 +59,7 @@ public final class FusedArgmax extends NodeRewrite {
             return false;
         }
         if (!PrimitiveActivations.isFloat(x.dtype())) return false;
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         if (b.opset() < 11) {
             ctx.log(name() + ": left " + n.describe() + ": Resize with sizes needs opset 11");
             return false;

@@ -40,7 +40,7 @@ public final class GatherToSlice extends NodeRewrite {
             if (i < -d || i >= d) return false; // out of range: leave the error to the runtime
             if (i < 0) i += d;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value sl = b.sliceAt(x, axis, i);
         Value out = n.output();
         if (idx.rank() == 1) {
