@@ -157,7 +157,7 @@ class GatherToSliceTest {
         }
     }
 
-    @Test void anUnsqueezeOfAnotherAxisOrOfANonElementwiseOpStays() {
+    @Test void anUnsqueezeOfAnotherAxisOrOfANonElementwiseOpOrThatWouldDuplicateArithmeticStays() {
         // x[:, 0] + 1 unsqueezed at 2 (a different axis), and softmax(x[:, 0]) unsqueezed at 1: both Unsqueezes stay
         Graph g = Ort.graph(13);
         Value x = g.addInput("x", f32(2, 3, 4));
@@ -166,8 +166,14 @@ class GatherToSliceTest {
         g.addOutput(Ort.node(g, "Unsqueeze", Attrs.EMPTY, f32(2, 4, 1), a, g.addConstant("two", Tensor.ofLongs(new long[] {1}, 2))));
         Value sm = Ort.node(g, "Softmax", Attrs.builder().put("axis", -1L).build(), f32(2, 4), r);
         g.addOutput(unsqueeze1(g, sm, f32(2, 1, 4)));
+        // x[:, 1] * 2 unsqueezed at 1 and also a graph output: lifting would compute the Mul twice, so the Unsqueeze stays
+        Value m = times(g, gather(g, x, 1, f32(2, 4)), 2);
+        g.addOutput(m);
+        g.addOutput(unsqueeze1(g, m, f32(2, 1, 4)));
         Graph copy = g;
         Ort.Check c = Ort.check(() -> copy, new GatherToSlice(), Map.of("x", Ort.uniform(rnd, -1, 1, 2, 3, 4)), 0, 0, "Gather");
-        assertEquals(2, c.after().get("Unsqueeze"), c.after().toString());
+        assertEquals(3, c.after().get("Unsqueeze"), c.after().toString());
+        assertEquals(1, c.after().get("Mul"), "no arithmetic duplicated: " + c.after());
+        assertEquals(c.before().get("Add"), c.after().get("Add"));
     }
 }

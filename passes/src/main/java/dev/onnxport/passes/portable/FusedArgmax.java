@@ -34,7 +34,7 @@ public final class FusedArgmax extends NodeRewrite {
     @Override public String name() { return "fused-argmax"; }
 
     @Override public String description() {
-        return "(opt-in, approximate) ArgMax over channels of a large map computed at scale " + scale + " and resized back with nearest";
+        return "approximate ArgMax over channels of a large map computed at scale " + scale + " and resized back with nearest";
     }
 
     @Override boolean matches(Node n) { return isOp(n, "ArgMax"); }

@@ -11,6 +11,7 @@ import dev.onnxport.ir.ValueType;
 import dev.onnxport.passes.PassContext;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -27,8 +28,9 @@ import java.util.Set;
  * <p>Then every Unsqueeze of one axis whose input is computed elementwise from Squeezes of that axis (the colour-space
  * conversions PyTorch exports: {@code r, g, b = x[:, 0], x[:, 1], x[:, 2]}, arithmetic, {@code torch.stack(..., 1)})
  * goes: the elementwise nodes are rebuilt on the kept-dim values (the Squeezes' inputs), with operands that broadcast
- * only over the dims after the axis used as they are and constant operands reshaped to keep the axis. The original
- * nodes stay only where something else still reads them.
+ * only over the dims after the axis used as they are and constant operands reshaped to keep the axis. An Unsqueeze is
+ * left where that would compute something twice (a node of its cone is also read by a graph output or a node outside
+ * the rebuilt cones).
  */
 public final class GatherToSlice extends NodeRewrite {
     @Override public String name() { return "gather-to-slice"; }
@@ -54,11 +56,19 @@ public final class GatherToSlice extends NodeRewrite {
         return changed;
     }
 
-    /** Removes the Unsqueezes that undo a Squeeze through elementwise ops, in g and its subgraphs. */
+    /** An Unsqueeze that a Lifter can remove, and the elementwise nodes it would rebuild. */
+    private record Candidate(Node unsqueeze, Lifter lifter, Set<Node> cone) {}
+
+    /**
+     * Removes the Unsqueezes that undo a Squeeze through elementwise ops, in g and its subgraphs. Only where no
+     * computation is duplicated: an Unsqueeze is left when a node it would rebuild is also read by something that
+     * stays (a graph output, a subgraph, a node outside the rebuilt cones of the same axis).
+     */
     private boolean liftUnsqueezes(Graph g, PassContext ctx) {
         boolean changed = false;
         Set<String> pinned = g.namesReadBySubgraphs();
         Map<String, Lifter> lifters = new HashMap<>();
+        List<Candidate> cands = new ArrayList<>();
         for (Node u : List.copyOf(g.nodes())) {
             if (u.graph() != g) continue;
             for (Attr a : u.attrs().asMap().values()) {
@@ -74,9 +84,38 @@ public final class GatherToSlice extends NodeRewrite {
             if (axis < 0 || axis >= rank) continue;
             Lifter l = lifters.computeIfAbsent(axis + ":" + rank, k -> new Lifter(g, (int) axis, rank, pinned));
             if (!l.can(v)) continue;
-            Value kept = l.build(v, new Build(g, u.name(), ctx));
-            replace(g, u, 0, kept);
-            ctx.log(name() + ": dropped " + u.describe() + ": its input is now computed with axis " + axis + " kept");
+            Set<Node> cone = Collections.newSetFromMap(new IdentityHashMap<>());
+            l.cone(v, cone);
+            cands.add(new Candidate(u, l, cone));
+        }
+        // drop candidates whose cone feeds something that stays, until none does (dropping one can disqualify others)
+        for (boolean dropped = true; dropped; ) {
+            dropped = false;
+            Map<Lifter, Set<Node>> kept = new IdentityHashMap<>();
+            for (Candidate c : cands) {
+                Set<Node> k = kept.computeIfAbsent(c.lifter(), x -> Collections.newSetFromMap(new IdentityHashMap<>()));
+                k.addAll(c.cone());
+                k.add(c.unsqueeze());
+            }
+            for (Candidate c : List.copyOf(cands)) {
+                Set<Node> k = kept.get(c.lifter());
+                boolean leaks = false;
+                for (Node n : c.cone()) {
+                    Value o = n.output();
+                    if (g.outputs().contains(o) || pinned.contains(o.name())) leaks = true;
+                    for (Value.Use use : o.uses()) if (!k.contains(use.node())) leaks = true;
+                }
+                if (leaks) {
+                    cands.remove(c);
+                    dropped = true;
+                    ctx.log(name() + ": left " + c.unsqueeze().describe() + ": removing it would duplicate arithmetic that other nodes read");
+                }
+            }
+        }
+        for (Candidate c : cands) {
+            Node u = c.unsqueeze();
+            replace(g, u, 0, c.lifter().build(u.input(0)));
+            ctx.log(name() + ": dropped " + u.describe() + ": its input is now computed with axis " + c.lifter().axis + " kept");
             changed = true;
         }
         return changed;
@@ -140,8 +179,16 @@ public final class GatherToSlice extends NodeRewrite {
             return any;
         }
 
+        /** Adds to cone the elementwise nodes {@link #build} would rebuild for v (after {@link #can} said yes). */
+        void cone(Value v, Set<Node> cone) {
+            if (squeezed(v) != null) return;
+            Node p = v.producer();
+            if (!cone.add(p)) return;
+            for (Value w : p.inputs()) if (w != null && w.shape() != null && w.shape().rank() == rank - 1 && !w.isConstant() && can(w)) cone(w, cone);
+        }
+
         /** The rank-R value; call only when {@link #can} said yes. */
-        Value build(Value v, Build b) {
+        Value build(Value v) {
             Value done = built.get(v);
             if (done != null) return done;
             Value r = squeezed(v);
@@ -150,7 +197,7 @@ public final class GatherToSlice extends NodeRewrite {
                 List<Value> ins = new ArrayList<>();
                 for (Value w : p.inputs()) {
                     if (w == null) ins.add(null);
-                    else if (w.shape() != null && w.shape().rank() == rank - 1 && !w.isConstant() && can(w)) ins.add(build(w, b));
+                    else if (w.shape() != null && w.shape().rank() == rank - 1 && !w.isConstant() && can(w)) ins.add(build(w));
                     else if (side(w)) ins.add(w);
                     else ins.add(keepAxis(w));
                 }
