@@ -14,6 +14,7 @@ import dev.onnxport.passes.InputShapes;
 import dev.onnxport.passes.PassContext;
 import dev.onnxport.passes.PassManager;
 import dev.onnxport.passes.PassOptions;
+import dev.onnxport.passes.portable.PortableOptions;
 import dev.onnxport.schemas.onnx.OnnxProto.ModelProto;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -124,6 +125,19 @@ final class ConvertCommand extends BaseCommand {
             description = "Leaves out a pass the profile or the ONNX cleanup would run (repeatable or comma-separated).")
     List<String> noPasses = new ArrayList<>();
 
+    @Option(names = "--dynamic-batch", description = "Runs the opt-in pass dynamic-batch (after the others): inputs whose dim 0 is 1 get a "
+            + "symbolic batch and constant Reshape targets that keep dim 0 compute it, so the model runs at any batch. It changes the "
+            + "model's input shapes.")
+    boolean dynamicBatch;
+
+    @Option(names = "--anti-fusion", description = "mvn-decompose: multiply the squared deviation by 1 so that a runtime's pattern matcher "
+            + "does not fuse the decomposition back into one normalization kernel (needs mvn-decompose in the pipeline).")
+    boolean antiFusion;
+
+    @Option(names = "--fused-argmax-scale", paramLabel = "S", description = "fused-argmax: the factor (0 < S < 1) the map is resized by "
+            + "before the ArgMax (default 0.5; needs --pass fused-argmax).")
+    Double fusedArgmaxScale;
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
@@ -156,8 +170,21 @@ final class ConvertCommand extends BaseCommand {
             throw usageError("--check-atol and --check-rtol apply to --check only");
         if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
             throw usageError("--check-atol and --check-rtol must be >= 0");
+        if (dynamicBatch && batch != null) throw usageError("--dynamic-batch and --batch contradict each other: one makes dim 0 symbolic, the other fixes it");
         profile = resolveProfile();
         passes = passNames();
+        portable = PortableOptions.DEFAULT.withMvnAntiFusion(antiFusion);
+        if (antiFusion && !passes.contains("mvn-decompose"))
+            throw usageError("--anti-fusion applies to mvn-decompose, which is not in the pipeline (" + String.join(", ", passes)
+                    + "); add --pass mvn-decompose");
+        if (fusedArgmaxScale != null) {
+            if (!passes.contains("fused-argmax")) throw usageError("--fused-argmax-scale applies to fused-argmax, which is opt-in; add --pass fused-argmax");
+            try {
+                portable = portable.withArgmaxScale(fusedArgmaxScale);
+            } catch (IllegalArgumentException e) {
+                throw usageError("--fused-argmax-scale " + fusedArgmaxScale + ": the scale must be in (0, 1)");
+            }
+        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -210,6 +237,8 @@ final class ConvertCommand extends BaseCommand {
     private Profile profile;
     /** The passes to run: for onnx the whole pipeline, for tflite those that run before the backend's own. */
     private List<String> passes;
+    /** Options of the portable passes (--anti-fusion, --fused-argmax-scale). */
+    private PortableOptions portable = PortableOptions.DEFAULT;
 
     private Profile resolveProfile() {
         if (profileName == null) return to == Target.tflite ? Profile.load("tflite") : null;
@@ -237,6 +266,7 @@ final class ConvertCommand extends BaseCommand {
         }
         if (profile != null) base.addAll(profile.passes());
         base.addAll(extraPasses);
+        if (dynamicBatch) base.add("dynamic-batch");
         List<String> names = new ArrayList<>();
         for (String n : base) if (!names.contains(n)) names.add(n);
         for (String n : names) if (PassCatalog.byName(n) == null)
@@ -254,7 +284,7 @@ final class ConvertCommand extends BaseCommand {
     /** Runs the chosen passes (for onnx always, so that shapes are inferred for the profile check). */
     private void runPasses(Graph g, PassOptions o) {
         if (passes.isEmpty() && to == Target.tflite) return;
-        new PassManager(PassCatalog.instances(passes, "--pass"), 8).run(g, PassContext.standard(o));
+        new PassManager(PassCatalog.instances(passes, "--pass", o.portable()), 8).run(g, PassContext.standard(o));
     }
 
     private boolean warned;
@@ -303,7 +333,7 @@ final class ConvertCommand extends BaseCommand {
         Graph g = load(shapes);
         byte[] bytes;
         try {
-            PassOptions po = new PassOptions(ioLayout.name());
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
             runPasses(g, po);
             bytes = Pipelines.toTflite(g, new TfliteOptions(half), po);
         } catch (ConversionException e) {
@@ -328,7 +358,9 @@ final class ConvertCommand extends BaseCommand {
             err().println("onnxport: warning: --opset " + opset + " is below the model's opset " + source
                     + "; nodes are not rewritten, so ops whose definition changed may not load");
         try {
-            runPasses(g, new PassOptions("nchw"));
+            // nodes the passes create take the form of the opset the file is written at (e.g. Unsqueeze axes as an
+            // attribute below 13); existing nodes keep theirs, and the profile check below names those it cannot read
+            runPasses(g, new PassOptions("nchw").withPortable(portable).withTargetOpset(opts.opset() != null ? opts.opset() : 0));
             if (profile != null) {
                 List<ProfileCheck.Problem> problems = ProfileCheck.check(g, profile);
                 if (!problems.isEmpty()) {

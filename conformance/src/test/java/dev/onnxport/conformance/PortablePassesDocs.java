@@ -81,7 +81,8 @@ class PortablePassesDocs {
         }
         for (RealModelTest.Model m : RealModelTest.models()) {
             if (!Files.exists(m.file())) continue;
-            for (Pass p : PortablePasses.defaults()) {
+            for (Pass p : PortablePasses.all()) {
+                if (p.name().equals("fused-argmax")) continue; // approximate: its rows are the synthetic maps below
                 if (p.name().equals("dynamic-batch") && !BATCH_MODELS.contains(m.name())) continue;
                 String id = p.name() + "/" + m.name();
                 if (!only.isEmpty() && !id.matches(only)) continue;
@@ -90,6 +91,7 @@ class PortablePassesDocs {
             }
         }
         for (String id : List.of("inverse-decompose/synthetic-4x4", "inverse-decompose/synthetic-7x7", "reduce-keepdims/synthetic-argmax-unsqueeze",
+                "gather-to-slice/synthetic-rgb-to-ycbcr", "gather-to-slice/synthetic-rgb-bgr-gray", "dynamic-batch/synthetic-keypoint-head",
                 "fused-argmax/synthetic-19x512x512", "fused-argmax/synthetic-5x256x320")) {
             if (!only.isEmpty() && !id.matches(only)) continue;
             rows.add(synthetic(id));
@@ -236,6 +238,36 @@ class PortablePassesDocs {
                 feeds.put("x", random(rnd, s));
                 kase = "PyTorch `x.argmax(1).unsqueeze(1)` on [2, 5, 6, 7]";
             }
+            case "gather-to-slice/synthetic-rgb-to-ycbcr" -> {
+                long[] s = {2, 3, 32, 48};
+                Value x = g.addInput("x", ValueType.of(DType.FLOAT32, s));
+                Value r = pick(g, x, 0), gr = pick(g, x, 1), b = pick(g, x, 2);
+                Value y = bin(g, "Add", bin(g, "Add", times(g, r, 0.299), times(g, gr, 0.587)), times(g, b, 0.114));
+                Value cb = plus(g, times(g, bin(g, "Sub", b, y), 0.564), 0.5), cr = plus(g, times(g, bin(g, "Sub", r, y), 0.713), 0.5);
+                g.addOutput(concat1(g, unsqueeze1(g, y), unsqueeze1(g, cb), unsqueeze1(g, cr)));
+                feeds.put("x", random(rnd, s));
+                kase = "PyTorch-style RGB→YCbCr on [2, 3, 32, 48]: `x[:, 0]`, `x[:, 1]`, `x[:, 2]` (Gather, rank drops), arithmetic, "
+                        + "`torch.stack([y, cb, cr], 1)` (Unsqueeze + Concat)";
+            }
+            case "gather-to-slice/synthetic-rgb-bgr-gray" -> {
+                long[] s = {2, 3, 32, 48};
+                Value x = g.addInput("x", ValueType.of(DType.FLOAT32, s));
+                Value bgr = concat1(g, unsqueeze1(g, pick(g, x, 2)), unsqueeze1(g, pick(g, x, 1)), unsqueeze1(g, pick(g, x, 0)));
+                Value gray = bin(g, "Add", bin(g, "Add", times(g, pick(g, bgr, 0), 0.114), times(g, pick(g, bgr, 1), 0.587)), times(g, pick(g, bgr, 2), 0.299));
+                gray = times(g, bin(g, "Mul", gray, g.addConstant("gain", random(rnd, new long[] {1, 32, 48}))), 1 / 255.0);
+                g.addOutput(bgr);
+                g.addOutput(unsqueeze1(g, gray));
+                feeds.put("x", random(rnd, s));
+                kase = "PyTorch-style RGB→BGR→gray on [2, 3, 32, 48]: BGR stacked from `x[:, i]`, gray = weighted `bgr[:, i]` times a "
+                        + "[1, 32, 48] gain / 255, `.unsqueeze(1)`; outputs BGR and gray";
+            }
+            case "dynamic-batch/synthetic-keypoint-head" -> {
+                keypointHead(g, rnd, 17, 64, 48);
+                feeds.put("image", random(rnd, new long[] {1, 3, 64, 48}));
+                kase = "keypoint head exported at batch 1 (image [1, 3, 64, 48]): Conv → heatmaps [1, 17, 64, 48] → Reshape to a "
+                        + "baked [1, 17, 3072] → Softmax → ArgMax, x = idx mod W, y = idx div W → Concat → Reshape [1, 34] → Reshape "
+                        + "[1, 17, 2]; soft-argmax with [1, 1, 3072] grids; peak scores Reshaped to [1, 17]";
+            }
             default -> { // fused-argmax
                 boolean big = id.endsWith("512x512");
                 long[] s = big ? new long[] {1, 19, 512, 512} : new long[] {1, 5, 256, 320};
@@ -252,8 +284,14 @@ class PortablePassesDocs {
         List<String> log = new ArrayList<>();
         if (!apply(p, g, log)) return new Row(pass, kase, "-", "-", "left: " + reason(log), id);
         Map<String, Integer> after = g.opHistogram();
+        if (pass.equals("dynamic-batch"))
+            return new Row(pass, kase, ops(before, after), nodes(before, after), batchCheck(original, OnnxBackend.emit(g, OnnxOptions.DEFAULT), feeds, id), id);
         Map<String, Tensor> ref = ort(original, feeds), got = ort(OnnxBackend.emit(g, OnnxOptions.DEFAULT), feeds);
         String err;
+        if (pass.equals("gather-to-slice")) {
+            for (String op : List.of("Gather", "Unsqueeze", "Squeeze"))
+                if (after.getOrDefault(op, 0) != 0) throw new AssertionError(id + ": " + op + " left: " + after);
+        }
         if (pass.equals("fused-argmax")) {
             double a = FusedArgmax.agreement(ref.values().iterator().next().toLongs(), got.values().iterator().next().toLongs());
             String est = log.stream().filter(l -> l.contains("agreement")).map(l -> l.substring(l.lastIndexOf(": ") + 2)).findFirst().orElse("?");
@@ -262,6 +300,78 @@ class PortablePassesDocs {
             err = fmt(maxAbs(ref, got));
         }
         return new Row(pass, kase, ops(before, after), nodes(before, after), err, id);
+    }
+
+    // ------------------------------------------------------------------------------------------------ graphs built in code
+
+    static Value add(Graph g, String op, Attrs a, ValueType t, Value... ins) {
+        Node n = g.addNode("", op, op.toLowerCase(Locale.ROOT), Arrays.asList(ins), a, g.opset(), op.toLowerCase(Locale.ROOT));
+        n.output().setType(t);
+        return n.output();
+    }
+
+    /** x[:, i] as PyTorch exports it: Gather with a scalar index, the channel dim dropped. */
+    static Value pick(Graph g, Value x, long i) {
+        long[] s = x.shape().toArray();
+        return add(g, "Gather", Attrs.builder().put("axis", 1L).build(), ValueType.of(DType.FLOAT32, s[0], s[2], s[3]), x,
+                g.addConstant("i", Tensor.scalarLong(i)));
+    }
+
+    static Value unsqueeze1(Graph g, Value v) {
+        long[] s = v.shape().toArray();
+        return add(g, "Unsqueeze", Attrs.EMPTY, ValueType.of(DType.FLOAT32, s[0], 1, s[1], s[2]), v, g.addConstant("axes", Tensor.ofLongs(new long[] {1}, 1)));
+    }
+
+    static Value concat1(Graph g, Value... vs) {
+        long[] s = vs[0].shape().toArray();
+        s[1] = vs.length;
+        return add(g, "Concat", Attrs.builder().put("axis", 1L).build(), ValueType.of(DType.FLOAT32, s), vs);
+    }
+
+    static Value bin(Graph g, String op, Value a, Value b) { return add(g, op, Attrs.EMPTY, a.type(), a, b); }
+
+    static Value times(Graph g, Value a, double c) { return bin(g, "Mul", a, g.addConstant("k", Tensor.scalarFloat((float) c))); }
+
+    static Value plus(Graph g, Value a, double c) { return bin(g, "Add", a, g.addConstant("k", Tensor.scalarFloat((float) c))); }
+
+    /** The keypoint head of backends' DynamicBatchTest (opset 17), K keypoints on an H x W map. */
+    static void keypointHead(Graph g, SplittableRandom rnd, long k, long h, long w) {
+        long hw = h * w;
+        Value x = g.addInput("image", ValueType.of(DType.FLOAT32, 1, 3, h, w));
+        Value c1 = add(g, "Conv", Attrs.builder().put("pads", new long[] {1, 1, 1, 1}).build(), ValueType.of(DType.FLOAT32, 1, 8, h, w), x,
+                g.addConstant("w1", scaled(rnd, new long[] {8, 3, 3, 3}, 0.5)), g.addConstant("b1", scaled(rnd, new long[] {8}, 0.1)));
+        Value r1 = add(g, "Relu", Attrs.EMPTY, c1.type(), c1);
+        Value heat = add(g, "Conv", Attrs.EMPTY, ValueType.of(DType.FLOAT32, 1, k, h, w), r1,
+                g.addConstant("w2", scaled(rnd, new long[] {k, 8, 1, 1}, 1)), g.addConstant("b2", scaled(rnd, new long[] {k}, 0.1)));
+        Value flat = add(g, "Reshape", Attrs.EMPTY, ValueType.of(DType.FLOAT32, 1, k, hw), heat, g.addConstant("t", Tensor.ofLongs(new long[] {3}, 1, k, hw)));
+        Value prob = add(g, "Softmax", Attrs.builder().put("axis", 2L).build(), flat.type(), flat);
+        ValueType idxT = ValueType.of(DType.INT64, 1, k, 1);
+        Value idx = add(g, "ArgMax", Attrs.builder().put("axis", 2L).put("keepdims", 1L).build(), idxT, prob);
+        Value wc = g.addConstant("w", Tensor.scalarLong(w));
+        Value xy = add(g, "Concat", Attrs.builder().put("axis", 2L).build(), ValueType.of(DType.INT64, 1, k, 2),
+                add(g, "Mod", Attrs.EMPTY, idxT, idx, wc), add(g, "Div", Attrs.EMPTY, idxT, idx, wc));
+        Value xy2 = add(g, "Reshape", Attrs.EMPTY, ValueType.of(DType.INT64, 1, 2 * k), xy, g.addConstant("t", Tensor.ofLongs(new long[] {2}, 1, 2 * k)));
+        Value px = times(g, add(g, "Cast", Attrs.builder().put("to", (long) DType.FLOAT32.onnxCode()).build(), ValueType.of(DType.FLOAT32, 1, 2 * k), xy2), 4);
+        g.addOutput(add(g, "Reshape", Attrs.EMPTY, ValueType.of(DType.FLOAT32, 1, k, 2), px, g.addConstant("t", Tensor.ofLongs(new long[] {3}, 1, k, 2))));
+        float[][] grid = new float[2][(int) hw];
+        for (int i = 0; i < hw; i++) { grid[0][i] = i % w; grid[1][i] = i / w; }
+        Value[] coord = new Value[2];
+        for (int c = 0; c < 2; c++) {
+            Value m = bin(g, "Mul", prob, g.addConstant("grid", Tensor.ofFloats(new long[] {1, 1, hw}, grid[c])));
+            Value sum = add(g, "ReduceSum", Attrs.builder().put("keepdims", 1L).build(), ValueType.of(DType.FLOAT32, 1, k, 1), m,
+                    g.addConstant("axes", Tensor.ofLongs(new long[] {1}, 2)));
+            coord[c] = sum;
+        }
+        g.addOutput(add(g, "Concat", Attrs.builder().put("axis", 2L).build(), ValueType.of(DType.FLOAT32, 1, k, 2), coord));
+        Value peak = add(g, "ReduceMax", Attrs.builder().put("keepdims", 1L).put("axes", new long[] {2}).build(), ValueType.of(DType.FLOAT32, 1, k, 1), prob);
+        g.addOutput(add(g, "Reshape", Attrs.EMPTY, ValueType.of(DType.FLOAT32, 1, k), peak, g.addConstant("t", Tensor.ofLongs(new long[] {2}, 1, k))));
+        g.addOutput(heat);
+    }
+
+    static Tensor scaled(SplittableRandom rnd, long[] s, double amp) {
+        double[] v = new double[(int) Tensor.numel(s)];
+        for (int i = 0; i < v.length; i++) v[i] = (rnd.nextDouble() * 2 - 1) * amp;
+        return Tensor.fromDoubles(DType.FLOAT32, s, v);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -390,7 +500,11 @@ class PortablePassesDocs {
                 .append("older TFLite). They live in `passes/src/main/java/dev/onnxport/passes/portable/`; `PortablePasses` lists them\n")
                 .append("by name in the order they run (`all()`, `defaults()` without the opt-in ones, `byName(name)`).\n\n");
         sb.append("| pass | what it does |\n|---|---|\n");
-        for (Pass p : PortablePasses.all()) sb.append("| `").append(p.name()).append("` | ").append(p.description().replace("|", "\\|")).append(" |\n");
+        for (Pass p : PortablePasses.all()) {
+            String why = PortablePasses.optInReason(p.name());
+            sb.append("| `").append(p.name()).append("` | ").append(p.description().replace("|", "\\|"))
+                    .append(why == null ? "" : " — **opt-in** (" + why + ")").append(" |\n");
+        }
         sb.append("\n## Where they applied\n\n");
         sb.append("Each row: a node case of the ONNX 1.22 suite (`/work/shared/data/onnx-node-1.22/<case>`, or Debian's\n")
                 .append("`/usr/share/libonnx-testdata/data/node/<case>` where marked; test_data_set_0 inputs) or a real\n")
@@ -416,18 +530,39 @@ class PortablePassesDocs {
 
             ## Notes per pass
 
-            - `nms-single-class` is a different function by design (class-agnostic, best-class NMS): rows come ordered by score,
-              a box keeps only its best class, boxes of different classes suppress each other and `max_output_boxes_per_class`
-              bounds the total per batch. Its row reports the selected rows instead of an error. Where no two classes compete
-              (the backends test) the selected set is the same.
+            - `nms-single-class` is **best-class NMS (class-agnostic), not ONNX's multi-class NonMaxSuppression**. Each box
+              keeps only its best class (ReduceMax/ArgMax over the classes) and one single-class NMS runs over all boxes.
+              Consequences: boxes of different classes suppress each other (an overlapping person and bicycle: the lower
+              score goes); a box is reported for one class only, even when a second class also passes the score threshold;
+              `max_output_boxes_per_class` bounds the total per batch, not the count per class; rows come by batch, then
+              descending score, not by class. Its rows report the selected rows instead of an error (a subset of the exact
+              result). Where no two classes compete for a box or an overlap, the selected set is the same. The CLI runs it only
+              when asked (`--pass nms-single-class`; no profile lists it). For the exact batched multi-class form, keep the
+              model's NonMaxSuppression, or export the model without NMS and append
+              `onnxport make nms --classes C --boxes N --max-output K --iou T --score S --box-format xyxy|yxyx|cxcywh`
+              with `onnxport merge model.onnx nms.onnx --connect boxes:boxes,scores:scores`: ONNX NonMaxSuppression over
+              every batch and class at opset 11, with outputs selected_boxes [M,4], selected_scores [M], selected_classes [M]
+              and selected_batch_index [M], rows by batch, class, descending score.
+            - `gather-to-slice` also drops an Unsqueeze whose input is computed elementwise from Squeezes of the same axis
+              (the Gathers it rewrote): the arithmetic is rebuilt on the kept-dim Slices, so a colour-space conversion
+              (`x[:, 0]`, `x[:, 1]`, `x[:, 2]`, arithmetic, `torch.stack(..., 1)`) loses every Gather, Squeeze and Unsqueeze
+              (its rows above; `GatherToSliceTest.colourSpaceConversionLosesEveryUnsqueeze` asserts it).
+            - `dynamic-batch` is **opt-in**: it changes the model's input shapes (dim 0 = 1 becomes symbolic). Ask for it with
+              `convert --dynamic-batch` (or `--pass dynamic-batch`). It rewrites constant Reshape targets that keep dim 0 as
+              the batch (a baked 1, 0 or -1); a batch baked into other constants (Expand shapes, ConstantOfShape, Slice ends,
+              constant tensors concatenated with activations) is not found, and a Reshape that folds the batch into another
+              dim is left (logged). Its rows run the rewritten model at batch 1, 3 and 7 against the original run item by item.
             - `fused-argmax` is opt-in and approximate: its rows give the pixel agreement with the exact ArgMax in onnxruntime,
               and the estimate the pass logs (a synthetic smooth map of the node's shape).
-            - `dynamic-batch` makes graph inputs with dim 0 = 1 symbolic and rewrites constant Reshape targets; a batch baked
-              into other constants (Expand shapes, ConstantOfShape, Slice ends, constant tensors concatenated with activations)
-              is not found. Its rows run the rewritten model at batch 1, 3 and 7 against the original run item by item.
-            - `mvn-decompose` takes `PortableOptions.mvnAntiFusion` (a multiply by 1 that stops a runtime from fusing the
-              decomposition back); `fused-argmax` takes `argmaxScale` and `argmaxMinPixels`.
+            - Options reach the passes through `PassOptions.portable()` (`PortableOptions`): `mvn-decompose` takes
+              `mvnAntiFusion` (`convert --anti-fusion`: a multiply by 1 that stops a runtime from fusing the decomposition
+              back), `fused-argmax` takes `argmaxScale` (`convert --fused-argmax-scale S`) and `argmaxMinPixels`.
+            - Nodes the passes create take the form of `PassOptions.targetOpset()` when it is set: `convert --to onnx` sets
+              it to the opset it writes (`--profile portable-opset11`, `--opset N`), so e.g. Unsqueeze/Squeeze/ReduceSum
+              created in an opset-13 model carry their axes as attributes and the file is valid at opset 11. Nodes already in
+              the model keep their form; the profile check names those the target cannot read (exit 1, nothing written).
             - `unsqueeze-to-reshape`, `gridsample-decompose`, `gathernd-decompose` need static shapes and say in the pass log
               why they left a node.
             """;
+
 }

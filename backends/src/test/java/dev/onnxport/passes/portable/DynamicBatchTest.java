@@ -92,4 +92,80 @@ class DynamicBatchTest {
         g.addOutput(Ort.node(g, "Reshape", Attrs.EMPTY, null, x, s));
         Ort.assertUnchanged(g, new DynamicBatch());
     }
+
+    /**
+     * A keypoint head exported at batch 1: conv layers give heatmaps [1,K,H,W]; Reshape to [1,K,H*W] (the 1 baked in,
+     * as exporters write it); Softmax over the pixels; (a) ArgMax -> x = idx mod W, y = idx div W -> Concat [1,K,2] ->
+     * Reshape [1,2K] -> Cast, times the stride -> Reshape [1,K,2] ("keypoints"); (b) soft-argmax: probabilities times
+     * constant coordinate grids [1,1,H*W] summed over the pixels, stacked to [1,K,2] ("soft"); (c) the peak
+     * probability Reshaped to [1,K] ("scores"); and the heatmaps themselves.
+     */
+    static Graph keypointHead(Random rnd, int opset, long k, long h, long w) {
+        Graph g = Ort.graph(opset);
+        long hw = h * w;
+        Value x = g.addInput("image", f32(1, 3, h, w));
+        Value c1 = Ort.node(g, "Conv", Attrs.builder().put("pads", new long[] {1, 1, 1, 1}).build(), f32(1, 8, h, w), x,
+                g.addConstant("w1", Ort.uniform(rnd, -0.5, 0.5, 8, 3, 3, 3)), g.addConstant("b1", Ort.uniform(rnd, -0.1, 0.1, 8)));
+        Value r1 = Ort.node(g, "Relu", Attrs.EMPTY, f32(1, 8, h, w), c1);
+        Value heat = Ort.node(g, "Conv", Attrs.EMPTY, f32(1, k, h, w), r1,
+                g.addConstant("w2", Ort.uniform(rnd, -1, 1, k, 8, 1, 1)), g.addConstant("b2", Ort.uniform(rnd, -0.1, 0.1, k)));
+        Value flat = Ort.node(g, "Reshape", Attrs.EMPTY, f32(1, k, hw), heat, g.addConstant("t_flat", Tensor.ofLongs(new long[] {3}, 1, k, hw)));
+        Value prob = Ort.node(g, "Softmax", Attrs.builder().put("axis", 2L).build(), f32(1, k, hw), flat);
+        // (a) hard argmax
+        Value idx = Ort.node(g, "ArgMax", Attrs.builder().put("axis", 2L).put("keepdims", 1L).build(), ValueType.of(DType.INT64, 1, k, 1), prob);
+        Value wc = g.addConstant("w_int", Tensor.scalarLong(w));
+        Value xs = Ort.node(g, "Mod", Attrs.EMPTY, ValueType.of(DType.INT64, 1, k, 1), idx, wc);
+        Value ys = Ort.node(g, "Div", Attrs.EMPTY, ValueType.of(DType.INT64, 1, k, 1), idx, wc);
+        Value xy = Ort.node(g, "Concat", Attrs.builder().put("axis", 2L).build(), ValueType.of(DType.INT64, 1, k, 2), xs, ys);
+        Value xy2 = Ort.node(g, "Reshape", Attrs.EMPTY, ValueType.of(DType.INT64, 1, 2 * k), xy, g.addConstant("t_2k", Tensor.ofLongs(new long[] {2}, 1, 2 * k)));
+        Value xyf = Ort.node(g, "Cast", Attrs.builder().put("to", (long) DType.FLOAT32.onnxCode()).build(), f32(1, 2 * k), xy2);
+        Value px = Ort.node(g, "Mul", Attrs.EMPTY, f32(1, 2 * k), xyf, g.addConstant("stride", Tensor.scalarFloat(4f)));
+        g.addOutput(Ort.node(g, "Reshape", Attrs.EMPTY, f32(1, k, 2), px, g.addConstant("t_k2", Tensor.ofLongs(new long[] {3}, 1, k, 2))));
+        // (b) soft-argmax with constant grids [1, 1, H*W]
+        float[] gx = new float[(int) hw], gy = new float[(int) hw];
+        for (int i = 0; i < hw; i++) { gx[i] = i % w; gy[i] = i / w; }
+        Value[] coord = new Value[2];
+        for (int c = 0; c < 2; c++) {
+            Value grid = g.addConstant(c == 0 ? "grid_x" : "grid_y", Tensor.ofFloats(new long[] {1, 1, hw}, c == 0 ? gx : gy));
+            Value m = Ort.node(g, "Mul", Attrs.EMPTY, f32(1, k, hw), prob, grid);
+            Value sum = opset >= 13
+                    ? Ort.node(g, "ReduceSum", Attrs.builder().put("keepdims", 0L).build(), f32(1, k), m, g.addConstant("ax2", Tensor.ofLongs(new long[] {1}, 2)))
+                    : Ort.node(g, "ReduceSum", Attrs.builder().put("keepdims", 0L).put("axes", new long[] {2}).build(), f32(1, k), m);
+            coord[c] = opset >= 13
+                    ? Ort.node(g, "Unsqueeze", Attrs.EMPTY, f32(1, k, 1), sum, g.addConstant("ax2b", Tensor.ofLongs(new long[] {1}, 2)))
+                    : Ort.node(g, "Unsqueeze", Attrs.builder().put("axes", new long[] {2}).build(), f32(1, k, 1), sum);
+        }
+        g.addOutput(Ort.node(g, "Concat", Attrs.builder().put("axis", 2L).build(), f32(1, k, 2), coord[0], coord[1]));
+        // (c) peak probability
+        Value peak = opset >= 18
+                ? Ort.node(g, "ReduceMax", Attrs.builder().put("keepdims", 1L).build(), f32(1, k, 1), prob, g.addConstant("ax2c", Tensor.ofLongs(new long[] {1}, 2)))
+                : Ort.node(g, "ReduceMax", Attrs.builder().put("keepdims", 1L).put("axes", new long[] {2}).build(), f32(1, k, 1), prob);
+        g.addOutput(Ort.node(g, "Reshape", Attrs.EMPTY, f32(1, k), peak, g.addConstant("t_k", Tensor.ofLongs(new long[] {2}, 1, k))));
+        g.addOutput(heat);
+        return g;
+    }
+
+    @Test void keypointHeadRunsAtBatch1And3And7() {
+        for (int opset : new int[] {11, 13, 18}) {
+            Graph g = keypointHead(new Random(opset), opset, 5, 16, 12);
+            byte[] original = Ort.model(g);
+            var ctx = Ort.ctx();
+            assertTrue(new DynamicBatch().run(g, ctx));
+            for (dev.onnxport.ir.Node n : g.nodes())
+                if (n.opType().equals("Reshape")) assertFalse(n.input(1).isConstant(), n.describe() + " keeps a baked batch\n" + ctx.log());
+            assertFalse(g.inputs().get(0).shape().dim(0).isKnown());
+            byte[] dynamic = Ort.model(g);
+            for (int b : new int[] {1, 3, 7}) {
+                Tensor x = Ort.uniform(rnd, -1, 1, b, 3, 16, 12);
+                Map<String, Tensor> out = Ort.run(dynamic, Map.of("image", x));
+                for (Tensor t : out.values()) assertEquals(b, t.shape()[0]);
+                for (int i = 0; i < b; i++) {
+                    Map<String, Tensor> ref = Ort.run(original, Map.of("image", item(x, i)));
+                    Map<String, Tensor> got = new java.util.LinkedHashMap<>();
+                    for (Map.Entry<String, Tensor> e : out.entrySet()) got.put(e.getKey(), item(e.getValue(), i));
+                    Ort.maxError(ref, got, 1e-5, 1e-5);
+                }
+            }
+        }
+    }
 }

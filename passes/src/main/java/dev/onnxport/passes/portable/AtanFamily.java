@@ -33,7 +33,7 @@ public final class AtanFamily extends NodeRewrite {
             ctx.log(name() + ": left " + n.describe() + ": element type " + (x == null ? null : x.dtype()));
             return false;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value y = switch (n.opType()) {
             case "Atan" -> atan(b, x);
             case "Asin" -> asin(b, x);

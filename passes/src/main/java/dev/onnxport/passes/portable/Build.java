@@ -9,6 +9,7 @@ import dev.onnxport.ir.Shape;
 import dev.onnxport.ir.Tensor;
 import dev.onnxport.ir.Value;
 import dev.onnxport.ir.ValueType;
+import dev.onnxport.passes.PassContext;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import java.util.List;
 
 /**
  * Emits standard-domain nodes into a graph for the portable rewrites, in the input/attribute form of the graph's
- * opset (Unsqueeze/Squeeze/ReduceSum axes as inputs from 13, the other reductions from 18, Slice from 10), with
+ * opset, or of {@link dev.onnxport.passes.PassOptions#targetOpset()} when the options name the opset the graph will be
+ * written at (Unsqueeze/Squeeze/ReduceSum axes as inputs from 13, the other reductions from 18, Slice from 10), with
  * output types computed here (the op registry does not know every op these rewrites emit). Node and value names
  * derive from a hint (usually the replaced node's name).
  */
@@ -25,10 +27,11 @@ final class Build {
     final String hint;
     final int opset;
 
-    Build(Graph g, String hint) {
+    Build(Graph g, String hint, PassContext ctx) {
         this.g = g;
         this.hint = hint;
-        this.opset = g.opset() > 0 ? g.opset() : 17;
+        int own = g.opset() > 0 ? g.opset() : 17;
+        this.opset = ctx == null || ctx.options() == null ? own : ctx.options().opsetFor(own);
     }
 
     // ------------------------------------------------------------------------------------------------ constants

@@ -25,7 +25,7 @@ public final class DetDecompose extends NodeRewrite {
             ctx.log(name() + ": left " + n.describe() + ": " + why[0]);
             return false;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         boolean closed = size <= Matrices.CLOSED_FORM_MAX;
         Value y = closed ? Matrices.detClosedForm(b, x, size) : Matrices.eliminate(b, x, size, false);
         replace(g, n, 0, y);

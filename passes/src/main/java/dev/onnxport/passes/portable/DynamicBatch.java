@@ -70,7 +70,7 @@ public final class DynamicBatch implements Pass {
             long[] rest = rest(n, ctx);
             if (rest == null) continue;
             Value data = n.input(0);
-            Build b = new Build(g, n.name());
+            Build b = new Build(g, n.name(), ctx);
             Value bv = batchOf.computeIfAbsent(data, d -> b.gather(b.shapeOf(d), b.longs(0), 0));
             Value target = b.concat(0, bv, b.longs(rest));
             g.setInput(n, 1, target);

@@ -34,7 +34,7 @@ public final class FusedArgmax extends NodeRewrite {
     @Override public String name() { return "fused-argmax"; }
 
     @Override public String description() {
-        return "(opt-in, approximate) ArgMax over channels of a large map computed at scale " + scale + " and resized back with nearest";
+        return "approximate ArgMax over channels of a large map computed at scale " + scale + " and resized back with nearest";
     }
 
     @Override boolean matches(Node n) { return isOp(n, "ArgMax"); }
@@ -59,7 +59,7 @@ public final class FusedArgmax extends NodeRewrite {
             return false;
         }
         if (!PrimitiveActivations.isFloat(x.dtype())) return false;
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         if (b.opset() < 11) {
             ctx.log(name() + ": left " + n.describe() + ": Resize with sizes needs opset 11");
             return false;

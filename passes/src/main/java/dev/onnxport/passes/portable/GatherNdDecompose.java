@@ -53,7 +53,7 @@ public final class GatherNdDecompose extends NodeRewrite {
         List<Long> rows = new ArrayList<>();
         rows.add(batch * p);
         for (int i = b + k; i < r; i++) rows.add(dd[i]);
-        Build bl = new Build(g, n.name());
+        Build bl = new Build(g, n.name(), ctx);
         Value flat = bl.reshape(data, rows.stream().mapToLong(Long::longValue).toArray());
         List<Dim> lin = new ArrayList<>(is.dims().subList(0, q - 1));
         Value row;

@@ -51,7 +51,7 @@ public final class GridSampleDecompose extends NodeRewrite {
         long nb = xs.size(0), c = xs.size(1), h = xs.size(2), w = xs.size(3), ho = gs.size(1), wo = gs.size(2), p = ho * wo;
         if (gs.size(0) != nb) return false;
         boolean zeros = padding.equals("zeros");
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value gx = b.reshape(b.sliceAt(grid, 3, 0), nb, p);
         Value gy = b.reshape(b.sliceAt(grid, 3, 1), nb, p);
         Value x = denormalize(b, gx, w, align), y = denormalize(b, gy, h, align);

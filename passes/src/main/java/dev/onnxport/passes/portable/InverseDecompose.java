@@ -25,7 +25,7 @@ public final class InverseDecompose extends NodeRewrite {
             ctx.log(name() + ": left " + n.describe() + ": " + why[0]);
             return false;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         boolean closed = size <= Matrices.CLOSED_FORM_MAX;
         Value y = closed ? Matrices.inverseClosedForm(b, x, size) : Matrices.eliminate(b, x, size, true);
         y.setType(x.type());

@@ -38,7 +38,7 @@ public final class MvnDecompose extends NodeRewrite {
             ctx.log(name() + ": left " + n.describe() + ": input rank unknown");
             return false;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value mean = b.reduce("ReduceMean", x, axes, true);
         Value d = b.sub(x, mean);
         Value e = antiFusion ? b.mul(d, 1) : d;

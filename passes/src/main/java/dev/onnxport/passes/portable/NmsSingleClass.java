@@ -36,7 +36,7 @@ public final class NmsSingleClass extends NodeRewrite {
             return false;
         }
         if (ss.dim(1).isKnown() && ss.size(1) == 1) return false; // already single-class
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value best = b.reduce("ReduceMax", scores, new long[] {1}, true);
         Value cls = b.argmax(scores, 1, true);
         List<Value> ins = new ArrayList<>(n.inputs());

@@ -48,7 +48,7 @@ public final class PrimitiveActivations extends NodeRewrite {
             ctx.log(name() + ": left " + n.describe() + ": element type " + dt);
             return false;
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         Value y;
         switch (op) {
             case "Erf" -> y = erf(b, x);

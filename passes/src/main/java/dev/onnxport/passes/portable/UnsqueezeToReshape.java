@@ -49,7 +49,7 @@ public final class UnsqueezeToReshape extends NodeRewrite {
             else if (k < s.rank()) out[i] = s.size(k++);
             else { ctx.log(name() + ": left " + n.describe() + ": axes " + Arrays.toString(axes) + " out of range"); return false; }
         }
-        Build b = new Build(g, n.name());
+        Build b = new Build(g, n.name(), ctx);
         replace(g, n, 0, b.reshape(x, out));
         ctx.log(name() + ": " + n.describe() + " -> Reshape " + Arrays.toString(out));
         return true;

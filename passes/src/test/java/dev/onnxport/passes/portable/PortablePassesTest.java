@@ -48,8 +48,12 @@ class PortablePassesTest {
             assertEquals(p.name(), PortablePasses.byName(p.name()).name());
             assertFalse(p.description().isBlank() || p.description().contains("\n"), p.name());
         }
-        assertEquals(names.size() - 1, PortablePasses.defaults().size());
+        assertEquals(names.size() - 2, PortablePasses.defaults().size());
         assertTrue(PortablePasses.isOptIn("fused-argmax"));
+        assertTrue(PortablePasses.isOptIn("dynamic-batch"), "it changes the model's input shapes");
+        assertTrue(PortablePasses.optInReason("dynamic-batch").contains("input shapes"));
+        assertEquals(null, PortablePasses.optInReason("mvn-decompose"));
+        assertTrue(PortablePasses.defaults().stream().noneMatch(p -> p.name().equals("dynamic-batch")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PortablePasses.byName("nope"));
         assertTrue(e.getMessage().contains("gridsample-decompose"));
         Pass mvn = PortablePasses.byName("mvn-decompose", PortableOptions.DEFAULT.withMvnAntiFusion(true));
@@ -111,15 +115,49 @@ class PortablePassesTest {
     @Test void allDefaultsRunTogetherAndSettle() {
         Graph g = everything();
         PassContext ctx = ctx();
-        new PassManager(PortablePasses.defaults(), 4).run(g, ctx);
+        List<Pass> passes = new java.util.ArrayList<>(PortablePasses.defaults());
+        passes.add(PortablePasses.byName("dynamic-batch")); // opt-in, asked for here
+        new PassManager(passes, 4).run(g, ctx);
         Set<String> left = g.opHistogram().keySet();
         for (String op : List.of("GridSample", "Unsqueeze", "Atan", "Erf", "MeanVarianceNormalization", "Det", "com.microsoft.Inverse", "GatherND"))
             assertFalse(left.contains(op), op + " left: " + left);
         assertFalse(g.inputs().get(0).shape().dim(0).isKnown(), "dynamic-batch made the batch symbolic");
-        for (Pass p : PortablePasses.defaults()) {
+        for (Pass p : passes) {
             String before = g.dump();
             assertFalse(p.run(g, ctx), p.name() + " is not idempotent");
             assertEquals(before, g.dump());
+        }
+    }
+
+    @Test void passOptionsKeepTheirOldConstructorAndCarryPortableOptionsAndATargetOpset() {
+        PassOptions o = new PassOptions("nchw");
+        assertEquals(PortableOptions.DEFAULT, o.portable());
+        assertEquals(0, o.targetOpset());
+        assertEquals(13, o.opsetFor(13));
+        PassOptions t = o.withPortable(PortableOptions.DEFAULT.withMvnAntiFusion(true)).withTargetOpset(11);
+        assertTrue(t.portable().mvnAntiFusion());
+        assertEquals(11, t.opsetFor(13));
+        assertEquals("nchw", t.ioLayout());
+        assertEquals(PortableOptions.DEFAULT, new PassOptions("nhwc", null, 0).portable());
+    }
+
+    @Test void createdNodesTakeTheTargetOpsetsForm() {
+        // opset 13: a Gather of a scalar index read by a plain reader becomes Slice + Squeeze; at target opset 11 the
+        // Squeeze takes its axes as an attribute (Squeeze-11), at the graph's own opset as an input (Squeeze-13)
+        for (int target : new int[] {0, 11}) {
+            Graph g = new Graph("t");
+            g.opsets().put("", 13);
+            Value x = g.addInput("x", f32(2, 3));
+            Value y = node(g, "", "Gather", Attrs.builder().put("axis", 1L).build(), f32(2), x, g.addConstant("i", Tensor.scalarLong(1)));
+            g.addOutput(node(g, "", "Relu", Attrs.EMPTY, f32(2), y));
+            PassContext c = PassContext.standard(new PassOptions("nchw").withTargetOpset(target));
+            assertTrue(new GatherToSlice().run(g, c));
+            Node sq = g.nodes().stream().filter(n -> n.opType().equals("Squeeze")).findFirst().orElseThrow();
+            assertEquals(target == 0 ? 13 : 11, sq.opset());
+            assertEquals(target == 11, sq.attrs().has("axes"), sq.describe());
+            assertEquals(target == 11 ? 1 : 2, sq.inputs().size());
+            Node relu = g.nodes().stream().filter(n -> n.opType().equals("Relu")).findFirst().orElseThrow();
+            assertEquals(13, relu.opset(), "existing nodes keep their opset");
         }
     }
 }
