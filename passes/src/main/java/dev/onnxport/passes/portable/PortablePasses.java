@@ -22,6 +22,7 @@ public final class PortablePasses {
     }
 
     static final String APPROXIMATE = "changes results: approximate";
+    static final String BEST_CLASS = "changes results by design: best-class (class-agnostic) NMS; `make nms` builds the exact form";
     static final String INTERFACE = "changes the model's input shapes: dim 0 becomes symbolic";
 
     private static final List<Entry> ENTRIES = List.of(
@@ -30,7 +31,7 @@ public final class PortablePasses {
             new Entry("unsqueeze-to-reshape", null, o -> new UnsqueezeToReshape()),
             new Entry("gathernd-decompose", null, o -> new GatherNdDecompose()),
             new Entry("gridsample-decompose", null, o -> new GridSampleDecompose()),
-            new Entry("nms-single-class", null, o -> new NmsSingleClass()),
+            new Entry("nms-single-class", BEST_CLASS, o -> new NmsSingleClass()),
             new Entry("inverse-decompose", null, o -> new InverseDecompose()),
             new Entry("det-decompose", null, o -> new DetDecompose()),
             new Entry("mvn-decompose", null, o -> new MvnDecompose(o.mvnAntiFusion())),

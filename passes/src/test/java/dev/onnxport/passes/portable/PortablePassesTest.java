@@ -48,8 +48,9 @@ class PortablePassesTest {
             assertEquals(p.name(), PortablePasses.byName(p.name()).name());
             assertFalse(p.description().isBlank() || p.description().contains("\n"), p.name());
         }
-        assertEquals(names.size() - 2, PortablePasses.defaults().size());
+        assertEquals(names.size() - 3, PortablePasses.defaults().size());
         assertTrue(PortablePasses.isOptIn("fused-argmax"));
+        assertTrue(PortablePasses.isOptIn("nms-single-class"), "it changes results by design (best-class NMS)");
         assertTrue(PortablePasses.isOptIn("dynamic-batch"), "it changes the model's input shapes");
         assertTrue(PortablePasses.optInReason("dynamic-batch").contains("input shapes"));
         assertEquals(null, PortablePasses.optInReason("mvn-decompose"));
