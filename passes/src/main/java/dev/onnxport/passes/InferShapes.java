@@ -30,7 +30,7 @@ public final class InferShapes implements Pass {
             for (int i = 0; i < n.outputs().size() && i < ts.size(); i++) {
                 Value o = n.output(i);
                 ValueType t = merge(ts.get(i), o.type());
-                if (!t.equals(o.type())) { o.setType(t); changed = true; }
+                if (t != null && !t.equals(o.type())) { o.setType(t); changed = true; }
             }
         }
         return changed;

@@ -106,6 +106,7 @@ public final class InlineConstantIf implements Pass {
                 for (Graph sub : subs) checkNestedRefs(sub, branchByName);
             }
         }
+        java.util.Set<String> pinned = g.namesReadBySubgraphs();
         for (int i = 0; i < ifNode.outputs().size(); i++) {
             Value out = ifNode.output(i);
             Value bo = branch.outputs().get(i);
@@ -113,6 +114,12 @@ public final class InlineConstantIf implements Pass {
             if (nu == null) throw new ConversionException("If branch output '" + bo.name() + "' is not produced in the branch");
             if (nu.type() == null && out.type() != null) nu.setType(out.type());
             g.replaceAllUsesWith(out, nu);
+            // other subgraphs may read the If's output by name: the value that replaces it takes that name
+            if (!g.outputs().contains(nu) && nu.producer() != null && pinned.contains(out.name()) && !nu.name().equals(out.name())) {
+                String name = out.name();
+                g.renameValue(out, name + "_inlined");
+                g.setValueName(nu, name);
+            }
         }
         g.removeNode(ifNode);
     }

@@ -332,6 +332,8 @@ final class TfliteNn {
         if (p == 2) norm = unary(c, BuiltinOperator.SQRT, reduce(c, BuiltinOperator.SUM, mul(c, x, x, null), new int[] {a}, true, null), null);
         else if (p == 1) norm = reduce(c, BuiltinOperator.SUM, unary(c, BuiltinOperator.ABS, x, null), new int[] {a}, true, null);
         else throw new ConversionException("LpNormalization supports p = 1 or 2, got " + p);
+        // a zero vector stays zero (onnxruntime gives 0, plain division 0/0 = NaN): divide by max(norm, tiny)
+        norm = binary(c, BuiltinOperator.MAXIMUM, norm, scalar(c, DType.FLOAT32, Float.MIN_NORMAL, "lpnorm_floor"), null);
         div(c, x, norm, out(c, n, 0));
     }
 
