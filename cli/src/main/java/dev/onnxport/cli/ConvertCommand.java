@@ -27,9 +27,10 @@ import java.util.Map;
 
 /** {@code onnxport convert MODEL --to tflite|onnx ...}. */
 @Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-        description = {"Converts an ONNX model to TFLite (float32, and float16 with --fp16) or writes it back as ONNX "
-                + "(after constant folding and dead-code removal).",
-                "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>.onnx. "
+        description = {"Converts an ONNX model to TFLite (float32; float16 with --fp16; full integer with --int8; int8 weights with "
+                + "--dynamic-range) or writes it back as ONNX (after constant folding and dead-code removal).",
+                "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>_full_integer_quant.tflite, "
+                        + "DIR/<stem>_dynamic_range_quant.tflite, DIR/<stem>.onnx. "
                         + "Nothing is written unless every requested file converts; files appear atomically."},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
@@ -37,11 +38,13 @@ import java.util.Map;
                 "     and op type; a pass or backend failed; nothing is written",
                 "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
                 "     external data missing or outside the model's folder, unknown",
-                "     --input-shape name or rank mismatch",
+                "     --input-shape name or rank mismatch, bad calibration data (wrong",
+                "     shape, empty folder, unreadable image, checksum mismatch)",
                 "",
                 "Examples:",
                 "  onnxport convert model.onnx --to tflite --fp16 -o out",
                 "  onnxport convert model.onnx --to tflite --input-shape image:1,3,224,224",
+                "  onnxport convert model.onnx --to tflite --int8 --calib coco20 --calib-mean 0.485,0.456,0.406 --calib-std 0.229,0.224,0.225",
                 "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned"})
 final class ConvertCommand extends BaseCommand {
     enum Target { tflite, onnx }
@@ -100,6 +103,9 @@ final class ConvertCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
+    @CommandLine.Mixin
+    QuantOptions quant = new QuantOptions();
+
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
 
@@ -114,6 +120,10 @@ final class ConvertCommand extends BaseCommand {
         if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
             throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
         if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
+        if (to == Target.onnx && (quant.int8 || quant.dynamicRange)) throw usageError((quant.int8 ? "--int8" : "--dynamic-range") + " applies to --to tflite only");
+        if (!quant.int8 && quant.anyCalibrationOption(pr)) throw usageError("--calib, --calib-* and --io-dtype apply to --int8 only");
+        if (!quant.int8 && !quant.dynamicRange && quant.anyWeightOption(pr))
+            throw usageError("--quant-granularity and --fc-per-channel apply to --int8 and --dynamic-range only");
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -129,6 +139,8 @@ final class ConvertCommand extends BaseCommand {
         if (to == Target.tflite) {
             planned.add(tflite(stem + "_float32.tflite", shapes, false));
             if (fp16) planned.add(tflite(stem + "_float16.tflite", shapes, true));
+            if (quant.dynamicRange) planned.add(dynamicRange(stem + "_dynamic_range_quant.tflite", shapes));
+            if (quant.int8) planned.add(int8(stem + "_full_integer_quant.tflite", shapes));
         } else {
             String name = stem + ".onnx";
             Path target = outDir.resolve(name);
@@ -191,6 +203,45 @@ final class ConvertCommand extends BaseCommand {
         } catch (RuntimeException e) {
             throw CliException.failed("file '" + model + "': TFLite conversion failed: " + e, e);
         }
+        ModelInfo info;
+        try {
+            info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed("file '" + model + "': the TFLite emitter produced an unreadable flatbuffer: " + e.getMessage(), e);
+        }
+        return new Planned(name, OutputWriter.bytes(name, bytes), info);
+    }
+
+    private Planned int8(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
+            bytes = Int8Convert.convert(model, g, samples, quant, ioLayout.name(), err(), quiet);
+        } catch (dev.onnxport.backends.quant.CalibrationException e) {
+            throw CliException.usage("file '" + model + "': --int8: " + e.getMessage(), e);
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --int8: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': int8 TFLite conversion failed: " + e, e);
+        }
+        return planned(name, bytes);
+    }
+
+    private Planned dynamicRange(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, new PassOptions(ioLayout.name()), Int8Convert.quantOptions(quant));
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --dynamic-range: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': dynamic-range TFLite conversion failed: " + e, e);
+        }
+        return planned(name, bytes);
+    }
+
+    private Planned planned(String name, byte[] bytes) {
         ModelInfo info;
         try {
             info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());

@@ -90,7 +90,11 @@ class Int8RealModelsTest {
                 Int8Pipeline.inputs(g), new CalibrationData.Preprocess(s.mean(), s.std(), null, false), m -> {});
         OnnxProto.ModelProto proto = OnnxFrontend.parse(f);
         long t0 = System.nanoTime();
-        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, PassOptions.DEFAULT, samples, Int8Pipeline.Options.DEFAULT);
+        Calibrator.Options co = new Calibrator.Options(
+                dev.onnxport.backends.quant.RangeStats.Method.valueOf(System.getProperty("onnxport.int8.method", "percentile").toUpperCase(Locale.ROOT)),
+                Double.parseDouble(System.getProperty("onnxport.int8.percentile", "99.99")), Calibrator.Progress.NONE);
+        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, PassOptions.DEFAULT, samples,
+                new Int8Pipeline.Options(co, TfliteQuantizer.Options.DEFAULT));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         Path dir = Path.of("target", "int8");
         Files.createDirectories(dir);

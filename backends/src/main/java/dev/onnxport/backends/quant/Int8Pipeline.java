@@ -29,6 +29,13 @@ public final class Int8Pipeline {
 
     public record Output(byte[] model, TfliteQuantizer.Result quantization, Calibrator.Result calibration) {}
 
+    /** ONNX -> dynamic-range TFLite (int8 weights, float32 activations); g is changed in place. */
+    public static byte[] dynamicRange(Graph g, PassOptions passes, TfliteQuantizer.Options o) {
+        Pipelines.prepareTflite(g, passes);
+        TfliteBackend.Emitted em = new TfliteBackend().emitModel(g, TfliteOptions.FLOAT32);
+        return TfliteQuantizer.dynamicRange(em.model(), em.inputs(), em.outputs(), o).finish();
+    }
+
     /** The graph's inputs as calibration sees them (ONNX layout; -1 for a dim that is not fixed). Call before the passes. */
     public static List<CalibrationData.InputInfo> inputs(Graph g) {
         List<CalibrationData.InputInfo> r = new ArrayList<>();

@@ -169,6 +169,69 @@ public final class TfliteQuantizer {
         return new TfliteQuantizer(src, inputs, outputs, ranges, o).run();
     }
 
+    /**
+     * Dynamic-range quantization: int8 symmetric weights, float32 activations. CONV_2D (per channel: version 5),
+     * DEPTHWISE_CONV_2D (version 6) and FULLY_CONNECTED (per tensor, version 3) run as TFLite hybrid kernels; other
+     * float32 constants of 1024 elements or more are stored as int8 and dequantized by a DEQUANTIZE op.
+     */
+    public static Result dynamicRange(TfliteModelBuilder src, int[] inputs, int[] outputs, Options o) {
+        TfliteQuantizer q = new TfliteQuantizer(src, inputs, outputs, Map.of(), o);
+        return q.runDynamic();
+    }
+
+    private Result runDynamic() {
+        newInputs = new int[srcInputs.length];
+        for (int i = 0; i < srcInputs.length; i++) newInputs[i] = same(srcInputs[i]);
+        int hybrid = 0;
+        for (int k = 0; k < ops.size(); k++) {
+            int b = builtin(k);
+            OpDef op = ops.get(k);
+            int[] src = op.inputs();
+            int[] in = new int[src.length];
+            int version = version(k);
+            boolean weighted = (b == BuiltinOperator.CONV_2D || b == BuiltinOperator.DEPTHWISE_CONV_2D || b == BuiltinOperator.FULLY_CONNECTED)
+                    && src.length > 1 && src[1] >= 0 && isConst(src[1]) && isFloat(src[1]) && isFloatAct(src[0]);
+            for (int i = 0; i < src.length; i++) {
+                int t = src[i];
+                if (t < 0) { in[i] = t; continue; }
+                if (weighted && i == 1) {
+                    int axis = b == BuiltinOperator.CONV_2D ? (opt.perChannel() ? 0 : -1)
+                            : b == BuiltinOperator.DEPTHWISE_CONV_2D ? (opt.perChannel() ? 3 : -1) : -1;
+                    in[i] = weights(t, axis);
+                    version = Math.max(version, switch (b) {
+                        case BuiltinOperator.CONV_2D -> axis >= 0 ? 5 : 2;
+                        case BuiltinOperator.DEPTHWISE_CONV_2D -> axis >= 0 ? 6 : 4;
+                        default -> 3;
+                    });
+                } else if (isConst(t) && isFloat(t) && Tensor.numel(t(t).shape()) >= 1024) {
+                    in[i] = dequantized(t);
+                } else {
+                    in[i] = same(t);
+                }
+            }
+            if (weighted) hybrid++;
+            int[] out = new int[op.outputs().length];
+            for (int i = 0; i < out.length; i++) out[i] = same(op.outputs()[i]);
+            dst.addOp(b, version, in, out, op.optionsType(), op.options());
+        }
+        newOutputs = new int[srcOutputs.length];
+        for (int i = 0; i < srcOutputs.length; i++) newOutputs[i] = same(srcOutputs[i]);
+        return new Result(dst, newInputs, newOutputs, hybrid, ops.size(), Map.of(), Map.of());
+    }
+
+    /** A large float32 constant stored as int8 (symmetric, per tensor) behind a DEQUANTIZE. */
+    private int dequantized(int t) {
+        String key = "dq:" + t;
+        Integer c = cache.get(key);
+        if (c != null) return c;
+        int w = weights(t, -1);
+        TensorDef d = t(t);
+        int out = dst.addTensor(d.name(), TensorType.FLOAT32, d.shape(), d.shapeSignature(), null, null);
+        dst.addOp(BuiltinOperator.DEQUANTIZE, 2, new int[] {w}, new int[] {out}, (byte) 0, null);
+        cache.put(key, out);
+        return out;
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     int builtin(int op) { return opcodes.get(ops.get(op).opcodeIndex())[0]; }
