@@ -30,7 +30,7 @@ final class Int8Convert {
             case INT8 -> TfliteQuantizer.IoType.INT8;
             case UINT8 -> TfliteQuantizer.IoType.UINT8;
         };
-        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false);
+        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false, q.floatHead);
     }
 
     /** The calibration samples for g's inputs (before the passes); bad data is a usage error. */
@@ -41,6 +41,8 @@ final class Int8Convert {
         List<String> specs = q.calib.isEmpty() ? List.of("coco20") : q.calib;
         List<CalibrationData.Source> sources = new ArrayList<>();
         for (String s : specs) sources.add(CalibrationData.parse(s, names));
+        if (q.floatHead && q.ioDtype != QuantOptions.IoDtype.FLOAT32)
+            throw new CalibrationException("--int8-float-head needs --io-dtype float32");
         if (q.calibPercentile <= 50 || q.calibPercentile > 100)
             throw new CalibrationException("--calib-percentile " + q.calibPercentile + " is outside (50, 100]");
         CalibrationData.Preprocess pp = new CalibrationData.Preprocess(q.calibMean == null ? new double[] {0} : q.calibMean,

@@ -102,9 +102,14 @@ final class QuantOptions {
                     + "uint8 (default: ${DEFAULT-VALUE}).")
     IoDtype ioDtype;
 
+    @Option(names = "--int8-float-head", description = "--int8 with float32 I/O: keep the model's final LOGISTIC/SOFTMAX/TANH (and the "
+            + "reshapes/transposes after them) in float32; their int8 outputs have fixed 1/256 (1/128) steps, too coarse for small "
+            + "probabilities such as a detector's scores.")
+    boolean floatHead;
+
     boolean anyCalibrationOption(CommandLine.ParseResult pr) {
         for (String o : List.of("--calib", "--calib-mean", "--calib-std", "--calib-scale", "--calib-order", "--calib-method",
-                "--calib-percentile", "--io-dtype"))
+                "--calib-percentile", "--io-dtype", "--int8-float-head"))
             if (pr.hasMatchedOption(o)) return true;
         return false;
     }

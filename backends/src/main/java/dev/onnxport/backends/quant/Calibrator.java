@@ -68,8 +68,7 @@ public final class Calibrator {
      */
     public static Result calibrate(OnnxProto.ModelProto onnx, Graph g, TfliteBackend.Emitted em, List<Map<String, Tensor>> samples, Options o) {
         if (samples.isEmpty()) throw new CalibrationException("no calibration samples");
-        TfliteModelBuilder mb = em.model();
-        Set<Integer> activations = floatActivations(mb, em.inputs());
+        Set<Integer> activations = floatActivations(em.model(), em.inputs());
 
         // which ONNX tensor each activation carries
         Map<Integer, String> onnxOf = new HashMap<>();
@@ -88,47 +87,27 @@ public final class Calibrator {
                 if (produced.contains(name) || inputs.contains(name) && samples.get(0).containsKey(name)) onnxOf.put(t, name);
             }
         }
-        List<Integer> rest = new ArrayList<>();
-        for (int t : activations) if (!onnxOf.containsKey(t)) rest.add(t);
-
         RangeStats stats = new RangeStats();
         boolean hist = o.method() != RangeStats.Method.MINMAX;
         int passes = hist ? 2 : 1;
-        int total = passes * samples.size() * ((onnxOf.isEmpty() ? 0 : 1) + (rest.isEmpty() ? 0 : 1));
         int[] done = {0};
+        int[] total = {passes * samples.size() * (onnxOf.isEmpty() ? 0 : 1)};
         if (!onnxOf.isEmpty()) {
             try (OrtCalibration ort = new OrtCalibration(onnx, new LinkedHashSet<>(onnxOf.values()))) {
                 for (int pass = 0; pass < passes; pass++) {
                     boolean second = pass == 1;
                     for (Map<String, Tensor> s : samples) {
                         ort.run(s, (k, fb) -> { if (second) stats.observeHistogram(k, fb); else stats.observeMinMax(k, fb); });
-                        o.progress().update("calibrating", ++done[0], total);
+                        o.progress().update("calibrating", ++done[0], total[0] + passes * samples.size());
                     }
                 }
             }
         }
+        List<Integer> rest = new ArrayList<>();
+        for (int t : activations) if (!onnxOf.containsKey(t)) rest.add(t);
         if (!rest.isEmpty()) {
-            int[] outs = new int[em.outputs().length + rest.size()];
-            System.arraycopy(em.outputs(), 0, outs, 0, em.outputs().length);
-            for (int i = 0; i < rest.size(); i++) outs[em.outputs().length + i] = rest.get(i);
-            byte[] debug = TfliteBackend.finish(mb, em.inputs(), dedupe(outs));
-            Map<String, Integer> byName = new HashMap<>();
-            for (int t : rest) byName.put(mb.tensor(t).name(), t);
-            try (TfliteRunner tr = new TfliteRunner(debug)) {
-                for (int pass = 0; pass < passes; pass++) {
-                    boolean second = pass == 1;
-                    for (Map<String, Tensor> s : samples) {
-                        Map<String, Tensor> out = tr.run(tfliteInputs(g, em, s));
-                        for (Map.Entry<String, Tensor> e : out.entrySet()) {
-                            Integer t = byName.get(e.getKey());
-                            if (t == null || e.getValue().dtype() != DType.FLOAT32) continue;
-                            FloatBuffer fb = e.getValue().data().asFloatBuffer();
-                            if (second) stats.observeHistogram("tfl:" + t, fb); else stats.observeMinMax("tfl:" + t, fb);
-                        }
-                        o.progress().update("calibrating", ++done[0], total);
-                    }
-                }
-            }
+            total[0] += passes * samples.size();
+            measureTflite(em, rest, g, samples, passes, stats, o.progress(), done, total);
         }
         o.progress().finish();
         Map<Integer, Range> ranges = new LinkedHashMap<>();
@@ -138,6 +117,33 @@ public final class Calibrator {
             if (r != null) ranges.put(t, r);
         }
         return new Result(ranges, onnxOf.size(), rest.size());
+    }
+
+    /** Runs the float TFLite model with the given tensors made outputs; stats under "tfl:" + tensor index. */
+    private static void measureTflite(TfliteBackend.Emitted model, List<Integer> tensors, Graph g, List<Map<String, Tensor>> samples, int passes,
+                                      RangeStats stats, Progress progress, int[] done, int[] total) {
+        TfliteModelBuilder mb = model.model();
+        int[] outs = new int[model.outputs().length + tensors.size()];
+        System.arraycopy(model.outputs(), 0, outs, 0, model.outputs().length);
+        for (int i = 0; i < tensors.size(); i++) outs[model.outputs().length + i] = tensors.get(i);
+        byte[] debug = TfliteBackend.finish(mb, model.inputs(), dedupe(outs));
+        Map<String, Integer> byName = new HashMap<>();
+        for (int t : tensors) byName.put(mb.tensor(t).name(), t);
+        try (TfliteRunner tr = new TfliteRunner(debug)) {
+            for (int pass = 0; pass < passes; pass++) {
+                boolean second = pass == 1;
+                for (Map<String, Tensor> s : samples) {
+                    Map<String, Tensor> out = tr.run(tfliteInputs(g, model, s));
+                    for (Map.Entry<String, Tensor> e : out.entrySet()) {
+                        Integer t = byName.get(e.getKey());
+                        if (t == null || e.getValue().dtype() != DType.FLOAT32) continue;
+                        FloatBuffer fb = e.getValue().data().asFloatBuffer();
+                        if (second) stats.observeHistogram("tfl:" + t, fb); else stats.observeMinMax("tfl:" + t, fb);
+                    }
+                    progress.update("calibrating", ++done[0], total[0]);
+                }
+            }
+        }
     }
 
     private static int[] dedupe(int[] a) {

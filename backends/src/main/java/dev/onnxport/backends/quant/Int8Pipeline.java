@@ -58,6 +58,7 @@ public final class Int8Pipeline {
      */
     public static Output convert(Graph g, OnnxProto.ModelProto onnx, PassOptions passes, List<Map<String, Tensor>> samples, Options o) {
         Pipelines.prepareTflite(g, passes);
+        FuseHardSwish.apply(g);
         TfliteBackend.Emitted em = new TfliteBackend().emitModel(g, TfliteOptions.FLOAT32);
         Calibrator.Result cal = Calibrator.calibrate(onnx, g, em, samples, o.calibration());
         TfliteQuantizer.Result q = TfliteQuantizer.quantize(em, cal.ranges(), o.quantization());

@@ -51,9 +51,16 @@ public final class TfliteQuantizer {
      * @param fcPerChannel per-channel weights for FULLY_CONNECTED
      * @param io           the type of the model's float inputs and outputs
      * @param integerOnly  fail instead of leaving an op in float32 (for targets that need every op in int8)
+     * @param floatHead    keep the model's final LOGISTIC / SOFTMAX / TANH / LOG_SOFTMAX ops (those whose outputs reach
+     *                     graph outputs only through data-movement ops), and those ops, in float32: their int8 outputs
+     *                     have fixed 1/256 or 1/128 steps, too coarse for small probabilities (float32 I/O only)
      */
-    public record Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly) {
-        public static final Options DEFAULT = new Options(true, false, IoType.FLOAT32, false);
+    public record Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly, boolean floatHead) {
+        public static final Options DEFAULT = new Options(true, false, IoType.FLOAT32, false, false);
+
+        public Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly) {
+            this(perChannel, fcPerChannel, io, integerOnly, false);
+        }
     }
 
     /** The quantized model, and which ops stayed float (by op name, with the reason of the first one). */
@@ -341,7 +348,37 @@ public final class TfliteQuantizer {
         return ty >= 0 && ty < TensorType.names.length ? TensorType.name(ty).toLowerCase(java.util.Locale.ROOT) : "type-" + ty;
     }
 
+    private final Set<Integer> head = new HashSet<>();
+
+    /** The ops that end the model after a fixed-scale activation (see Options.floatHead). */
+    private void findHead() {
+        for (int out : srcOutputs) {
+            List<Integer> path = new ArrayList<>();
+            Set<Integer> reached = new HashSet<>();
+            reached.add(out);
+            int cur = out;
+            boolean fixed = false;
+            while (true) {
+                int p = producer[cur];
+                if (p < 0 || ops.get(p).outputs().length != 1) break;
+                Kind kind = KINDS.get(builtin(p));
+                if (kind != Kind.SAME && kind != Kind.FIXED) break;
+                boolean onlyHead = graphOutputs.contains(cur) ? consumers.get(cur).stream().allMatch(path::contains)
+                        : consumers.get(cur).stream().allMatch(path::contains) && !consumers.get(cur).isEmpty();
+                if (!onlyHead && cur != out) break;
+                if (cur == out && !consumers.get(cur).isEmpty()) break;
+                path.add(p);
+                if (kind == Kind.FIXED) { fixed = true; break; }
+                int d = ops.get(p).inputs()[dataInput(builtin(p))];
+                if (d < 0 || !isFloatAct(d) || graphInputs.contains(d)) break;
+                cur = d;
+            }
+            if (fixed) head.addAll(path);
+        }
+    }
+
     private void plan() {
+        if (opt.floatHead() && opt.io() == IoType.FLOAT32) findHead();
         // graph inputs that are int8/uint8 themselves
         if (opt.io() != IoType.FLOAT32) {
             for (int t : srcInputs) {
@@ -350,6 +387,24 @@ public final class TfliteQuantizer {
                 if (r == null) throw new ConversionException("input '" + t(t).name() + "' has no calibrated range");
                 assigned.put(t, params(r));
             }
+        }
+        // an input read only by an activation needs no range beyond where the activation is flat: RELU (< 0),
+        // RELU6 (< 0, > 6), RELU_N1_TO_1, HARD_SWISH (< -3), and where LOGISTIC's (|x| > 6.24 at 1/256) and TANH's
+        // (|x| > 3.1 at 1/128) int8 outputs saturate; the narrower range gives finer steps
+        for (int k = 0; k < ops.size(); k++) {
+            int b = builtin(k);
+            double[] lim = switch (b) {
+                case BuiltinOperator.RELU -> new double[] {0, Double.POSITIVE_INFINITY};
+                case BuiltinOperator.RELU6 -> new double[] {0, 6};
+                case BuiltinOperator.RELU_N1_TO_1 -> new double[] {-1, 1};
+                case BuiltinOperator.HARD_SWISH -> new double[] {-3, Double.POSITIVE_INFINITY};
+                case BuiltinOperator.LOGISTIC -> new double[] {-6.5, 6.5};
+                case BuiltinOperator.TANH -> new double[] {-3.25, 3.25};
+                default -> null;
+            };
+            if (lim == null) continue;
+            int x = ops.get(k).inputs()[0];
+            if (x >= 0 && isFloatAct(x)) clipBack(x, lim[0], lim[1]);
         }
         // one range for every input and the output of CONCATENATION/PACK/MAXIMUM/MINIMUM; producers that feed only
         // such an op take that range, so that no requantization is needed
@@ -369,17 +424,32 @@ public final class TfliteQuantizer {
             for (int t : ops.get(k).outputs()) if (t >= 0) override.put(t, u);
         }
         for (int k = 0; k < ops.size(); k++) {
-            String why = ineligible(k);
+            String why = head.contains(k) ? "float head" : ineligible(k);
             if (why == null) {
                 int8Op[k] = true;
                 assignOutputs(k);
-            } else if (!why.isEmpty()) {
+            } else if (!why.isEmpty() && !head.contains(k)) {
                 String name = opName(builtin(k));
                 if (opt.integerOnly())
                     throw new ConversionException("op " + k + " (" + name + ") cannot be quantized to int8: " + why);
                 floatOps.merge(name, 1, Integer::sum);
                 floatReasons.putIfAbsent(name, why);
             }
+        }
+    }
+
+    /** Narrows t's range (and, through ops that keep their input's scale, its sources') to [lo, hi]. */
+    private void clipBack(int t, double lo, double hi) {
+        if (graphOutputs.contains(t) || graphInputs.contains(t) || consumers.get(t).size() != 1) return;
+        Range r = range(t);
+        if (r == null) return;
+        double a = Math.max(r.min(), lo), b = Math.min(r.max(), hi);
+        if (b < a) return;
+        override.put(t, new Range(a, b));
+        int p = producer[t];
+        if (p >= 0 && KINDS.get(builtin(p)) == Kind.SAME && ops.get(p).outputs().length == 1) {
+            int d = ops.get(p).inputs()[dataInput(builtin(p))];
+            if (d >= 0 && isFloatAct(d)) clipBack(d, lo, hi);
         }
     }
 
