@@ -47,7 +47,7 @@ import java.util.Map;
                 "  onnxport convert model.onnx --to tflite --int8 --calib coco20 --calib-mean 0.485,0.456,0.406 --calib-std 0.229,0.224,0.225",
                 "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned"})
 final class ConvertCommand extends BaseCommand {
-    enum Target { tflite, onnx }
+    enum Target { tflite, onnx, edgetpu }
 
     enum IoLayout { nhwc, nchw }
 
@@ -70,7 +70,10 @@ final class ConvertCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model (.onnx; external data is read from its folder).")
     Path model;
 
-    @Option(names = "--to", required = true, paramLabel = "tflite|onnx", description = "Target format: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--to", required = true, paramLabel = "tflite|onnx|edgetpu", description = {"Target format: ${COMPLETION-CANDIDATES}. "
+            + "edgetpu writes <stem>_edgetpu_ready.tflite: full integer (as --int8, uint8 I/O unless --io-dtype int8), static shapes, "
+            + "ops rewritten into Coral's supported list where they can be, ready for edgetpu_compiler; it prints how many ops would "
+            + "map to the Edge TPU and the first that would not."})
     Target to;
 
     @Option(names = "--fp16", description = "tflite: also write <stem>_float16.tflite (float16 weights, dequantized to float32 at load).")
@@ -110,20 +113,29 @@ final class ConvertCommand extends BaseCommand {
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
 
     /** A converted file, in memory (or, for ONNX models over 1.9 GB of weights, written straight into the staging folder). */
-    private record Planned(String name, OutputWriter.Output output, ModelInfo info) {}
+    private record Planned(String name, OutputWriter.Output output, ModelInfo info, String note) {
+        Planned(String name, OutputWriter.Output output, ModelInfo info) { this(name, output, info, null); }
+    }
 
     @Override public Integer call() {
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
         if (to == Target.onnx && fp16) throw usageError("--fp16 applies to --to tflite only");
         if (to == Target.onnx && pr.hasMatchedOption("--io-layout")) throw usageError("--io-layout applies to --to tflite only");
-        if (to == Target.tflite && opset != null) throw usageError("--opset applies to --to onnx only");
+        if (to != Target.onnx && opset != null) throw usageError("--opset applies to --to onnx only");
         if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
             throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
         if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
-        if (to == Target.onnx && (quant.int8 || quant.dynamicRange)) throw usageError((quant.int8 ? "--int8" : "--dynamic-range") + " applies to --to tflite only");
-        if (!quant.int8 && quant.anyCalibrationOption(pr)) throw usageError("--calib, --calib-* and --io-dtype apply to --int8 only");
-        if (!quant.int8 && !quant.dynamicRange && quant.anyWeightOption(pr))
-            throw usageError("--quant-granularity and --fc-per-channel apply to --int8 and --dynamic-range only");
+        if (to != Target.tflite && (quant.int8 || quant.dynamicRange)) throw usageError((quant.int8 ? "--int8" : "--dynamic-range") + " applies to --to tflite only");
+        if (to == Target.edgetpu && fp16) throw usageError("--fp16 applies to --to tflite only");
+        if (to == Target.edgetpu && pr.hasMatchedOption("--io-layout") && ioLayout != IoLayout.nhwc) throw usageError("--to edgetpu takes NHWC I/O only");
+        boolean calibrated = quant.int8 || to == Target.edgetpu;
+        if (!calibrated && quant.anyCalibrationOption(pr)) throw usageError("--calib, --calib-* and --io-dtype apply to --int8 and --to edgetpu only");
+        if (!calibrated && !quant.dynamicRange && quant.anyWeightOption(pr))
+            throw usageError("--quant-granularity and --fc-per-channel apply to --int8, --dynamic-range and --to edgetpu only");
+        if (to == Target.edgetpu && quant.floatHead) throw usageError("--int8-float-head does not apply to --to edgetpu (every op must be integer)");
+        if (to == Target.edgetpu && pr.hasMatchedOption("--io-dtype") && quant.ioDtype == QuantOptions.IoDtype.FLOAT32)
+            throw usageError("--to edgetpu takes --io-dtype uint8 or int8");
+        if (to == Target.edgetpu && !pr.hasMatchedOption("--io-dtype")) quant.ioDtype = QuantOptions.IoDtype.UINT8;
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -136,7 +148,9 @@ final class ConvertCommand extends BaseCommand {
         String stem = stem(model);
 
         List<Planned> planned = new ArrayList<>();
-        if (to == Target.tflite) {
+        if (to == Target.edgetpu) {
+            planned.add(edgetpu(stem + "_edgetpu_ready.tflite", shapes));
+        } else if (to == Target.tflite) {
             planned.add(tflite(stem + "_float32.tflite", shapes, false));
             if (fp16) planned.add(tflite(stem + "_float16.tflite", shapes, true));
             if (quant.dynamicRange) planned.add(dynamicRange(stem + "_dynamic_range_quant.tflite", shapes));
@@ -228,6 +242,23 @@ final class ConvertCommand extends BaseCommand {
         return planned(name, bytes);
     }
 
+    private Planned edgetpu(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
+            bytes = Int8Convert.convert(model, g, samples, quant, "nhwc", err(), quiet, true);
+        } catch (dev.onnxport.backends.quant.CalibrationException e) {
+            throw CliException.usage("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': Edge TPU conversion failed: " + e, e);
+        }
+        Planned p = planned(name, bytes);
+        return new Planned(p.name(), p.output(), p.info(), dev.onnxport.backends.tflite.EdgeTpuCheck.check(bytes).summary());
+    }
+
     private Planned dynamicRange(String name, Map<String, long[]> shapes) {
         Graph g = load(shapes);
         byte[] bytes;
@@ -310,6 +341,7 @@ final class ConvertCommand extends BaseCommand {
             for (ModelInfo.TensorDesc t : info.outputs) w = Math.max(w, t.name().length());
             for (ModelInfo.TensorDesc t : info.inputs) out().println(tensorLine("input ", t, w));
             for (ModelInfo.TensorDesc t : info.outputs) out().println(tensorLine("output", t, w));
+            if (p.note() != null) out().println("  " + p.note());
         }
         out().flush();
     }

@@ -4,6 +4,7 @@ import dev.onnxport.backends.Pipelines;
 import dev.onnxport.backends.tflite.TfliteBackend;
 import dev.onnxport.backends.tflite.TfliteOptions;
 import dev.onnxport.backends.tflite.TfliteQuantizer;
+import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Dim;
 import dev.onnxport.ir.Graph;
 import dev.onnxport.ir.Shape;
@@ -23,8 +24,14 @@ import java.util.Map;
 public final class Int8Pipeline {
     private Int8Pipeline() {}
 
-    public record Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization) {
-        public static final Options DEFAULT = new Options(Calibrator.Options.DEFAULT, TfliteQuantizer.Options.DEFAULT);
+    /**
+     * @param edgeTpu rewrite ops that the Edge TPU lacks into ones it has ({@link EdgeTpuRewrites}) instead of fusing
+     *                hard-swish, and fail when an op cannot be quantized (set quantization.integerOnly too)
+     */
+    public record Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization, boolean edgeTpu) {
+        public static final Options DEFAULT = new Options(Calibrator.Options.DEFAULT, TfliteQuantizer.Options.DEFAULT, false);
+
+        public Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization) { this(calibration, quantization, false); }
     }
 
     public record Output(byte[] model, TfliteQuantizer.Result quantization, Calibrator.Result calibration) {}
@@ -58,7 +65,14 @@ public final class Int8Pipeline {
      */
     public static Output convert(Graph g, OnnxProto.ModelProto onnx, PassOptions passes, List<Map<String, Tensor>> samples, Options o) {
         Pipelines.prepareTflite(g, passes);
-        FuseHardSwish.apply(g);
+        if (o.edgeTpu()) {
+            for (Value v : g.inputs()) if (v.shape() == null || !v.shape().isStatic())
+                throw new ConversionException("--to edgetpu needs static shapes: input '" + v.name() + "' is " + v.shape()
+                        + "; fix it with --input-shape or --batch");
+            EdgeTpuRewrites.apply(g);
+        } else {
+            FuseHardSwish.apply(g);
+        }
         TfliteBackend.Emitted em = new TfliteBackend().emitModel(g, TfliteOptions.FLOAT32);
         Calibrator.Result cal = Calibrator.calibrate(onnx, g, em, samples, o.calibration());
         TfliteQuantizer.Result q = TfliteQuantizer.quantize(em, cal.ranges(), o.quantization());
