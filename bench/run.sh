@@ -40,8 +40,8 @@ if [[ -z "${ONNXPORT:-}" && ! -f "$root/cli/target/onnxport.jar" ]]; then
   mvn -B -q -DskipTests package -pl cli -am
 fi
 
-# Input shapes for models with symbolic dims (the same as RealModelTest's table). The converter has no option to
-# pin an input to a constant, so the Silero models keep their 'sr' input.
+# Input shapes for models with symbolic dims (the same as RealModelTest's table); the Silero models also get their
+# sample-rate input pinned to 16000 (--pin-input), which folds away the If on it.
 declare -A SHAPES=(
   [ppocr-mobile-v2-cls]="x:1,3,48,192"
   [pplcnet-orientation]="x:1,3,224,224"
@@ -53,6 +53,10 @@ declare -A SHAPES=(
   [minilm-l6-v2]="input_ids:1,16 attention_mask:1,16 token_type_ids:1,16"
   [silero-vad-v5]="input:1,512 state:2,1,128"
   [silero-vad-v6-op18]="input:1,512 state:2,1,128"
+)
+declare -A PINS=(
+  [silero-vad-v5]="sr=16000"
+  [silero-vad-v6-op18]="sr=16000"
 )
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/onnxport-bench.XXXXXX")"
@@ -86,6 +90,7 @@ while IFS=$'\t' read -r name family _ _ _ _ _; do
   if [[ ! -f "$model" ]]; then log "skip $name: not in $cache"; continue; fi
   args=(convert "$model" --to tflite -o "$work/out" -q)
   for s in ${SHAPES[$name]:-}; do args+=(--input-shape "$s"); done
+  for p in ${PINS[$name]:-}; do args+=(--pin-input "$p"); done
   : >"$work/runs.txt"
   for i in $(seq "$runs"); do
     rm -rf "$work/out"
@@ -112,7 +117,7 @@ while IFS=$'\t' read -r name family _ _ _ _ _; do
   wmax="$(awk 'NR == 1 || $2 > m {m = $2} END {print m}' "$work/runs.txt")"
   rss="$(cut -d' ' -f3 "$work/runs.txt" | median | awk '{printf "%.0f", $1/1024}')"
   size="$(du -k "$model" | awk '{printf "%.1f", $1/1024}')"
-  shapes="${SHAPES[$name]:-}"
+  shapes="${SHAPES[$name]:-}${PINS[$name]:+ (pinned: ${PINS[$name]})}"
   rows+=("| $name | $family | $size | ${shapes:-(static)} | $wall ($wmin–$wmax) | $rss | $out_kb | $status |")
 done <"$root/models/models.tsv"
 
@@ -130,7 +135,7 @@ mkdir -p "$(dirname "$doc")"
   echo "\`bin/onnxport --version\` alone takes $baseline (median). A conversion that fails is timed up to its failure"
   echo "and shows its exit status and first error line."
   echo
-  echo "| model | family | ONNX MiB | --input-shape | wall s | peak RSS MiB | .tflite MiB | result |"
+  echo "| model | family | ONNX MiB | --input-shape (--pin-input) | wall s | peak RSS MiB | .tflite MiB | result |"
   echo "| --- | --- | ---: | --- | ---: | ---: | ---: | --- |"
   if [[ ${#rows[@]} -eq 0 ]]; then echo "| (no model in $cache) | | | | | | | |"; else printf '%s\n' "${rows[@]}"; fi
   echo

@@ -85,9 +85,12 @@ def run(interp, feed_by_position):
         want = d["dtype"]
         if a.dtype != want and not (a.dtype.kind in "SUO" and np.dtype(want).kind in "SUO"):
             a = a.astype(want)
-        interp.set_tensor(d["index"], a)
+        if a.size:  # set_tensor rejects an empty array: an input with no elements has nothing to set
+            interp.set_tensor(d["index"], a)
     interp.invoke()
-    return [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+    # get_tensor raises "Invalid tensor size" for a tensor with no elements: build those from their shape
+    return [np.zeros(d["shape"], d["dtype"]) if int(np.prod(d["shape"])) == 0 else interp.get_tensor(d["index"])
+            for d in interp.get_output_details()]
 
 
 def mismatch(expected, got):
@@ -156,7 +159,7 @@ def check_model(mdir, manifest):
     if tout != want_out:
         raise CheckFailure(f"TFLite outputs {tout} != {want_out}")
     got = run(interp, [np.load(os.path.join(mdir, e["file"])) for e in manifest["inputs"]])
-    worst = 0.0
+    worst, where = 0.0, ""
     for e, g in zip(manifest["outputs"], got):
         x = np.load(os.path.join(mdir, e["file"]))
         if tuple(x.shape) != tuple(g.shape):
@@ -164,9 +167,11 @@ def check_model(mdir, manifest):
         x64, g64 = x.astype(np.float64), g.astype(np.float64)
         same = (x64 == g64) | (np.isnan(x64) & np.isnan(g64))
         d = np.where(same, 0.0, np.nan_to_num(np.abs(x64 - g64), nan=np.inf))
-        if d.size:
-            worst = max(worst, float(d.max()))
-    return worst
+        if d.size and float(d.max()) > worst:
+            finite = np.abs(x64[np.isfinite(x64)])
+            scale = float(finite.max()) if finite.size else 0.0
+            worst, where = float(d.max()), f" in output '{e['name']}' (its values reach |{scale}|)"
+    return worst, where
 
 
 def main():
@@ -215,12 +220,12 @@ def main():
             with open(man_path, encoding="utf-8") as f:
                 man = json.load(f)
             try:
-                err = check_model(mdir, man)
+                err, where = check_model(mdir, man)
                 row["max_abs_err"] = err if np.isfinite(err) else str(err)
                 if err <= man["tol"]:
                     row["status"], row["reason"] = "pass", ""
                 else:
-                    row["status"], row["reason"] = "fail", f"max abs error {err} > {man['tol']}"
+                    row["status"], row["reason"] = "fail", f"max abs error {err} > {man['tol']}{where}"
             except Exception as e:
                 row["status"], row["reason"] = "fail", first_line(e)
             if row["status"] == "fail" and row["claimed"]:

@@ -12,6 +12,9 @@ import dev.onnxport.passes.PassContext;
 import dev.onnxport.passes.PassManager;
 import dev.onnxport.passes.PassOptions;
 import dev.onnxport.passes.RemoveIdentity;
+import dev.onnxport.passes.portable.DetDecompose;
+import dev.onnxport.passes.portable.GridSampleDecompose;
+import dev.onnxport.passes.portable.InverseDecompose;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +28,19 @@ public final class Pipelines {
         return List.of(new InlineConstantIf(), new RemoveIdentity(), new FoldConstants(), new DeadCode());
     }
 
-    public static List<Pass> tflitePasses(PassOptions o) {
-        List<Pass> p = new ArrayList<>(cleanup());
-        p.addAll(dev.onnxport.passes.layout.LayoutPasses.forTflite(o));
-        p.add(new DeadCode());
-        return p;
-    }
+    /**
+     * Ops the TFLite backend has no lowering for but the TFLite pipeline decomposes into ops it has (the same
+     * decompositions the CLI's 'tflite' profile names).
+     */
+    public static final java.util.Set<String> TFLITE_DECOMPOSED = java.util.Set.of("GridSample", "Det", "com.microsoft.Inverse");
 
     /** Runs the TFLite pipeline on g in place. */
     public static void prepareTflite(Graph g, PassOptions o) {
         PassContext ctx = PassContext.standard(o);
         List<Pass> first = new ArrayList<>(cleanup());
+        first.add(0, new GridSampleDecompose());
+        first.add(1, new InverseDecompose());
+        first.add(2, new DetDecompose());
         first.add(first.size() - 1, new FoldBatchNorm());
         new PassManager(first, 8).run(g, ctx);
         new PassManager(dev.onnxport.passes.layout.LayoutPasses.forTflite(o), 1).run(g, ctx);

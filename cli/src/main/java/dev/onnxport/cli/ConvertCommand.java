@@ -4,11 +4,17 @@ import dev.onnxport.backends.Pipelines;
 import dev.onnxport.backends.onnx.OnnxBackend;
 import dev.onnxport.backends.onnx.OnnxOptions;
 import dev.onnxport.backends.tflite.TfliteOptions;
+import dev.onnxport.cli.check.Checker;
 import dev.onnxport.frontends.onnx.OnnxFrontend;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Graph;
+import dev.onnxport.cli.profiles.Profile;
+import dev.onnxport.cli.profiles.ProfileCheck;
 import dev.onnxport.passes.InputShapes;
+import dev.onnxport.passes.PassContext;
+import dev.onnxport.passes.PassManager;
 import dev.onnxport.passes.PassOptions;
+import dev.onnxport.passes.portable.PortableOptions;
 import dev.onnxport.schemas.onnx.OnnxProto.ModelProto;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +41,8 @@ import java.util.Map;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
                 "  1  conversion failed: every unsupported node is listed with its name",
-                "     and op type; a pass or backend failed; nothing is written",
+                "     and op type; a pass or backend failed; nothing is written;",
+                "     with --check: a model output is out of tolerance (files are written)",
                 "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
                 "     external data missing or outside the model's folder, unknown",
                 "     --input-shape name or rank mismatch, bad calibration data (wrong",
@@ -45,7 +52,8 @@ import java.util.Map;
                 "  onnxport convert model.onnx --to tflite --fp16 -o out",
                 "  onnxport convert model.onnx --to tflite --input-shape image:1,3,224,224",
                 "  onnxport convert model.onnx --to tflite --int8 --calib coco20 --calib-mean 0.485,0.456,0.406 --calib-std 0.229,0.224,0.225",
-                "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned"})
+                "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned",
+                "  onnxport convert model.onnx --to onnx --profile portable-opset11 -o portable"})
 final class ConvertCommand extends BaseCommand {
     enum Target { tflite, onnx, edgetpu }
 
@@ -88,6 +96,11 @@ final class ConvertCommand extends BaseCommand {
                     + "match. A named symbolic dim fixed this way (e.g. 'N') takes the value in every input and output that uses it."})
     List<InputShapeArg> inputShapes = new ArrayList<>();
 
+    @Option(names = "--pin-input", paramLabel = "NAME=V[,V...]",
+            description = {"Replaces an input by a constant (repeatable), e.g. sr=16000 for a model that branches on its sample "
+                    + "rate: what depends only on it is folded away (an If on it is inlined). The input leaves the converted model."})
+    List<String> pinInputs = new ArrayList<>();
+
     @Option(names = "--batch", paramLabel = "N",
             description = "Sets dim 0 of every input whose dim 0 is symbolic (inputs with a numeric dim 0, and inputs given "
                     + "--input-shape, are left as they are).")
@@ -103,11 +116,50 @@ final class ConvertCommand extends BaseCommand {
                     + "); nodes are not rewritten, so use it only where they are valid at that opset. Default: the model's.")
     Integer opset;
 
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = {"The target profile: what the target reads and the passes it needs (built-in: portable-opset11, barracuda, "
+                    + "tflite; or the path of a profile file). onnx: runs its passes, then lists by node name all that it still cannot "
+                    + "express (exit 1, nothing written) and writes its opset. tflite: only 'tflite' (the default), whose passes run "
+                    + "before the TFLite backend."})
+    String profileName;
+
+    @Option(names = "--pass", paramLabel = "NAME", split = ",",
+            description = "Also runs this pass (repeatable or comma-separated; see 'onnxport passes'), after the profile's.")
+    List<String> extraPasses = new ArrayList<>();
+
+    @Option(names = "--no-pass", paramLabel = "NAME", split = ",",
+            description = "Leaves out a pass the profile or the ONNX cleanup would run (repeatable or comma-separated).")
+    List<String> noPasses = new ArrayList<>();
+
+    @Option(names = "--dynamic-batch", description = "Runs the opt-in pass dynamic-batch (after the others): inputs whose dim 0 is 1 get a "
+            + "symbolic batch and constant Reshape targets that keep dim 0 compute it, so the model runs at any batch. It changes the "
+            + "model's input shapes.")
+    boolean dynamicBatch;
+
+    @Option(names = "--anti-fusion", description = "mvn-decompose: multiply the squared deviation by 1 so that a runtime's pattern matcher "
+            + "does not fuse the decomposition back into one normalization kernel (needs mvn-decompose in the pipeline).")
+    boolean antiFusion;
+
+    @Option(names = "--fused-argmax-scale", paramLabel = "S", description = "fused-argmax: the factor (0 < S < 1) the map is resized by "
+            + "before the ArgMax (default 0.5; needs --pass fused-argmax).")
+    Double fusedArgmaxScale;
+
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
     @CommandLine.Mixin
     QuantOptions quant = new QuantOptions();
+
+    @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
+            + "does, with seeded random inputs); exit 1 when a model output is out of tolerance.")
+    boolean check;
+
+    @Option(names = "--check-atol", paramLabel = "A", defaultValue = "1e-4",
+            description = "--check: absolute tolerance (default ${DEFAULT-VALUE}; a float16 file needs about 1e-2).")
+    double checkAtol;
+
+    @Option(names = "--check-rtol", paramLabel = "R", defaultValue = "0", description = "--check: relative tolerance (default ${DEFAULT-VALUE}).")
+    double checkRtol;
 
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
@@ -136,6 +188,25 @@ final class ConvertCommand extends BaseCommand {
         if (to == Target.edgetpu && pr.hasMatchedOption("--io-dtype") && quant.ioDtype == QuantOptions.IoDtype.FLOAT32)
             throw usageError("--to edgetpu takes --io-dtype uint8 or int8");
         if (to == Target.edgetpu && !pr.hasMatchedOption("--io-dtype")) quant.ioDtype = QuantOptions.IoDtype.UINT8;
+        if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol")))
+            throw usageError("--check-atol and --check-rtol apply to --check only");
+        if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
+            throw usageError("--check-atol and --check-rtol must be >= 0");
+        if (dynamicBatch && batch != null) throw usageError("--dynamic-batch and --batch contradict each other: one makes dim 0 symbolic, the other fixes it");
+        profile = resolveProfile();
+        passes = passNames();
+        portable = PortableOptions.DEFAULT.withMvnAntiFusion(antiFusion);
+        if (antiFusion && !passes.contains("mvn-decompose"))
+            throw usageError("--anti-fusion applies to mvn-decompose, which is not in the pipeline (" + String.join(", ", passes)
+                    + "); add --pass mvn-decompose");
+        if (fusedArgmaxScale != null) {
+            if (!passes.contains("fused-argmax")) throw usageError("--fused-argmax-scale applies to fused-argmax, which is opt-in; add --pass fused-argmax");
+            try {
+                portable = portable.withArgmaxScale(fusedArgmaxScale);
+            } catch (IllegalArgumentException e) {
+                throw usageError("--fused-argmax-scale " + fusedArgmaxScale + ": the scale must be in (0, 1)");
+            }
+        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (InputShapeArg a : inputShapes) {
             if (shapes.put(a.name(), a.dims()) != null) throw usageError("--input-shape is given twice for '" + a.name() + "'");
@@ -174,10 +245,77 @@ final class ConvertCommand extends BaseCommand {
             throw CliException.failed("cannot write to '" + outDir + "' (nothing was written): " + e, e);
         }
         if (!quiet) report(planned, written);
-        return ExitCodes.OK;
+        if (!check) return ExitCodes.OK;
+        boolean ok = true;
+        for (Planned p : planned) {
+            Path file = outDir.resolve(p.name());
+            if (p.name().endsWith("_quant.tflite") || p.name().endsWith("_edgetpu_ready.tflite")) {
+                out().println("check " + file + ": skipped (quantized: compare it with the float model's outputs instead)");
+                continue;
+            }
+            Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
+            out().println("check " + file + ":");
+            Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
+            ok &= r.passed();
+        }
+        return ok ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private CommandLine.ParameterException usageError(String msg) { return new CommandLine.ParameterException(spec.commandLine(), msg); }
+
+    /** The profile in effect (tflite: 'tflite' unless given), or null for a plain --to onnx. */
+    private Profile profile;
+    /** The passes to run: for onnx the whole pipeline, for tflite those that run before the backend's own. */
+    private List<String> passes;
+    /** Options of the portable passes (--anti-fusion, --fused-argmax-scale). */
+    private PortableOptions portable = PortableOptions.DEFAULT;
+
+    private Profile resolveProfile() {
+        if (profileName == null) return to != Target.onnx ? Profile.load("tflite") : null;
+        Profile p;
+        try {
+            p = Profile.load(profileName);
+        } catch (IllegalArgumentException e) {
+            throw usageError("--profile: " + e.getMessage());
+        }
+        if (to != Target.onnx && !"tflite".equals(p.target()))
+            throw usageError("--profile " + profileName + " describes an ONNX target; use it with --to onnx");
+        if (opset != null && p.opset() != null && !opset.equals(p.opset()))
+            throw usageError("--opset " + opset + " contradicts --profile " + profileName + ", which writes opset " + p.opset());
+        return p;
+    }
+
+    private List<String> passNames() {
+        List<String> base = new ArrayList<>();
+        List<String> fixed = new ArrayList<>();
+        if (to == Target.onnx) for (dev.onnxport.passes.Pass p : Pipelines.cleanup()) base.add(p.name());
+        else {
+            for (dev.onnxport.passes.Pass p : Pipelines.cleanup()) fixed.add(p.name());
+            fixed.add("fold-batchnorm");
+            for (dev.onnxport.passes.Pass p : dev.onnxport.passes.layout.LayoutPasses.forTflite(PassOptions.DEFAULT)) fixed.add(p.name());
+        }
+        if (profile != null) base.addAll(profile.passes());
+        base.addAll(extraPasses);
+        if (dynamicBatch) base.add("dynamic-batch");
+        List<String> names = new ArrayList<>();
+        for (String n : base) if (!names.contains(n)) names.add(n);
+        for (String n : names) if (PassCatalog.byName(n) == null)
+            throw usageError((extraPasses.contains(n) ? "--pass" : "profile '" + profile.name() + "'") + ": unknown pass '" + n + "' (see 'onnxport passes')");
+        for (String n : noPasses) {
+            if (PassCatalog.byName(n) == null) throw usageError("--no-pass: unknown pass '" + n + "' (see 'onnxport passes')");
+            if (fixed.contains(n)) throw usageError("--no-pass " + n + ": the TFLite backend always runs it");
+            if (!names.remove(n)) throw usageError("--no-pass " + n + ": it is not in the pipeline (" + String.join(", ", names) + ")");
+        }
+        if (to == Target.onnx && names.contains("layout-nhwc"))
+            throw usageError("--pass layout-nhwc: channels-last nodes cannot be written as ONNX; use it with --to tflite");
+        return names;
+    }
+
+    /** Runs the chosen passes (for onnx always, so that shapes are inferred for the profile check). */
+    private void runPasses(Graph g, PassOptions o) {
+        if (passes.isEmpty() && to != Target.onnx) return;
+        new PassManager(PassCatalog.instances(passes, "--pass", o.portable()), 8).run(g, PassContext.standard(o));
+    }
 
     private boolean warned;
 
@@ -204,6 +342,20 @@ final class ConvertCommand extends BaseCommand {
             }
             warned = true;
         }
+        for (String p : pinInputs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) throw CliException.usage("--pin-input takes NAME=VALUE[,VALUE...], got '" + p + "'", null);
+            try {
+                String[] parts = p.substring(eq + 1).split(",");
+                double[] vals = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) vals[i] = Double.parseDouble(parts[i].strip());
+                InputShapes.pin(g, p.substring(0, eq), vals);
+            } catch (NumberFormatException e) {
+                throw CliException.usage("--pin-input " + p + ": not a number list", e);
+            } catch (ConversionException e) {
+                throw CliException.usage("file '" + model + "': --pin-input: " + e.getMessage(), e);
+            }
+        }
         return g;
     }
 
@@ -211,7 +363,9 @@ final class ConvertCommand extends BaseCommand {
         Graph g = load(shapes);
         byte[] bytes;
         try {
-            bytes = Pipelines.toTflite(g, new TfliteOptions(half), new PassOptions(ioLayout.name()));
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
+            runPasses(g, po);
+            bytes = Pipelines.toTflite(g, new TfliteOptions(half), po);
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -231,7 +385,9 @@ final class ConvertCommand extends BaseCommand {
         byte[] bytes;
         try {
             List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
-            bytes = Int8Convert.convert(model, g, samples, quant, ioLayout.name(), err(), quiet);
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
+            runPasses(g, po);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, err(), quiet, false);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --int8: " + e.getMessage(), e);
         } catch (ConversionException e) {
@@ -247,7 +403,9 @@ final class ConvertCommand extends BaseCommand {
         byte[] bytes;
         try {
             List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
-            bytes = Int8Convert.convert(model, g, samples, quant, "nhwc", err(), quiet, true);
+            PassOptions po = new PassOptions("nhwc").withPortable(portable);
+            runPasses(g, po);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, err(), quiet, true);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
         } catch (ConversionException e) {
@@ -263,7 +421,9 @@ final class ConvertCommand extends BaseCommand {
         Graph g = load(shapes);
         byte[] bytes;
         try {
-            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, new PassOptions(ioLayout.name()), Int8Convert.quantOptions(quant));
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
+            runPasses(g, po);
+            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, po, Int8Convert.quantOptions(quant));
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': --dynamic-range: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -284,13 +444,24 @@ final class ConvertCommand extends BaseCommand {
 
     private Planned onnx(String name, Map<String, long[]> shapes) {
         Graph g = load(shapes);
-        OnnxOptions opts = new OnnxOptions(opset, null);
+        OnnxOptions opts = new OnnxOptions(opset != null ? opset : profile != null ? profile.opset() : null, null);
         Integer source = g.opsets().get("");
         if (opset != null && source != null && opset < source && !quiet)
             err().println("onnxport: warning: --opset " + opset + " is below the model's opset " + source
                     + "; nodes are not rewritten, so ops whose definition changed may not load");
         try {
-            Pipelines.prepareOnnx(g);
+            // nodes the passes create take the form of the opset the file is written at (e.g. Unsqueeze axes as an
+            // attribute below 13); existing nodes keep theirs, and the profile check below names those it cannot read
+            runPasses(g, new PassOptions("nchw").withPortable(portable).withTargetOpset(opts.opset() != null ? opts.opset() : 0));
+            if (profile != null) {
+                List<ProfileCheck.Problem> problems = ProfileCheck.check(g, profile);
+                if (!problems.isEmpty()) {
+                    StringBuilder sb = new StringBuilder("file '" + model + "': target '" + profile.name() + "' cannot express "
+                            + problems.size() + " node" + (problems.size() == 1 ? "" : "s") + " (nothing was written):");
+                    for (ProfileCheck.Problem p : problems) sb.append("\n  ").append(p);
+                    throw CliException.failed(sb.toString(), null);
+                }
+            }
             long threshold = externalDataThreshold;
             if (OnnxBackend.initializerBytes(g) > threshold) {
                 // too big for one protobuf: the backend writes <name> and <name>.data straight into the staging folder
@@ -304,6 +475,8 @@ final class ConvertCommand extends BaseCommand {
             byte[] bytes = OnnxBackend.emit(g, opts);
             ModelInfo info = OnnxInspector.inspect(ModelProto.parseFrom(bytes), outDir.resolve(name).toString(), bytes.length);
             return new Planned(name, OutputWriter.bytes(name, bytes), info);
+        } catch (CliException e) {
+            throw e;
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {

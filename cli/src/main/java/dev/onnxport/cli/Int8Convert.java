@@ -78,17 +78,13 @@ final class Int8Convert {
     }
 
     /** Converts; returns the model bytes (warnings about ops left in float32 go to err). */
-    static byte[] convert(Path model, Graph g, List<Map<String, Tensor>> samples, QuantOptions q, String ioLayout, PrintWriter err, boolean quiet) {
-        return convert(model, g, samples, q, ioLayout, err, quiet, false);
-    }
-
-    static byte[] convert(Path model, Graph g, List<Map<String, Tensor>> samples, QuantOptions q, String ioLayout, PrintWriter err, boolean quiet,
+    static byte[] convert(Path model, Graph g, List<Map<String, Tensor>> samples, QuantOptions q, PassOptions passes, PrintWriter err, boolean quiet,
                           boolean edgeTpu) {
         OnnxProto.ModelProto proto = OnnxFrontend.parse(model);
         Calibrator.Options co = new Calibrator.Options(q.calibMethod, q.calibPercentile, progress(err, quiet));
         TfliteQuantizer.Options qo = quantOptions(q);
         if (edgeTpu) qo = new TfliteQuantizer.Options(qo.perChannel(), qo.fcPerChannel(), qo.io(), true, false);
-        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, new PassOptions(ioLayout), samples, new Int8Pipeline.Options(co, qo, edgeTpu));
+        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, samples, new Int8Pipeline.Options(co, qo, edgeTpu));
         TfliteQuantizer.Result r = out.quantization();
         if (!quiet && !r.floatOps().isEmpty()) {
             StringBuilder b = new StringBuilder("onnxport: warning: int8: ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())

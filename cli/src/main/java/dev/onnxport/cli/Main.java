@@ -8,10 +8,13 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 
-/** The {@code onnxport} command: {@code convert} and {@code inspect}. */
+/** The {@code onnxport} command: {@code convert}, {@code inspect}, {@code check}, {@code make}, {@code merge} and {@code passes}. */
 @Command(name = "onnxport", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Converts ONNX models to TFLite (or writes them back as cleaned-up ONNX) and inspects .onnx and .tflite files.",
-        subcommands = {ConvertCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+        description = "Converts ONNX models to TFLite (or writes them back as cleaned-up ONNX, checked against a target profile), "
+                + "inspects .onnx and .tflite files, checks a converted model layer by layer against its ONNX source, "
+                + "generates ONNX parts (NMS, median, ...) and merges models.",
+        subcommands = {ConvertCommand.class, InspectCommand.class, CheckCommand.class, MakeCommand.class, MergeCommand.class,
+                PassesCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
                 "  1  conversion failed: unsupported ops (all listed), a pass or backend",
@@ -22,12 +25,15 @@ import java.nio.charset.Charset;
                 "",
                 "Examples:",
                 "  onnxport convert examples/tiny_cnn.onnx --to tflite --fp16 -o out",
-                "  onnxport inspect out/tiny_cnn_float32.tflite"})
+                "  onnxport inspect out/tiny_cnn_float32.tflite",
+                "  onnxport check examples/tiny_cnn.onnx out/tiny_cnn_float32.tflite",
+                "  onnxport make nms --classes 80 --boxes 1000 --max-output 100 -o nms.onnx",
+                "  onnxport merge detector.onnx nms.onnx --connect boxes:boxes,scores:scores -o detector_nms.onnx"})
 public final class Main implements Runnable {
     @Spec CommandSpec spec;
 
     @Override public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: use 'convert' or 'inspect' (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: use 'convert', 'inspect', 'check', 'make', 'merge' or 'passes' (see --help)");
     }
 
     public static void main(String[] args) {

@@ -280,7 +280,7 @@ class Int8CliTest {
     void usageErrors(@TempDir Path out) {
         CliRun.Result r = run("convert", TINY.toString(), "--to", "tflite", "--calib", "coco20", "-o", out.toString());
         assertEquals(2, r.code(), r.toString());
-        assertTrue(r.err().contains("apply to --int8 only"), r.err());
+        assertTrue(r.err().contains("apply to --int8 and --to edgetpu only"), r.err());
         r = run("convert", TINY.toString(), "--to", "onnx", "--int8", "-o", out.toString());
         assertEquals(2, r.code(), r.toString());
         r = run("convert", TINY.toString(), "--to", "tflite", "--int8", "--calib-method", "kl", "-o", out.toString());

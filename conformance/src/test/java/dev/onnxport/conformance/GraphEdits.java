@@ -22,20 +22,8 @@ public final class GraphEdits {
         g.setInputType(i, ValueType.of(g.inputs().get(i).dtype(), shape));
     }
 
-    /**
-     * Replaces graph input {@code name} by a constant with the same name (so subgraphs that read it by name from an
-     * enclosing scope still find it): the input disappears from the converted model.
-     */
+    /** Replaces graph input {@code name} by a constant with the same name (see InputShapes.pin). */
     public static Value pin(Graph g, String name, Tensor value) {
-        Value in = g.inputs().get(inputIndex(g, name));
-        if (in.dtype() != null && in.dtype() != value.dtype())
-            throw new ConversionException("pinning input '" + name + "' of type " + in.dtype() + " to a " + value.dtype() + " constant");
-        Value c = g.addConstant(name + "_pinned", value);
-        g.replaceAllUsesWith(in, c);
-        g.removeInput(in);
-        g.renameValue(in, name + "_unpinned");
-        g.setValueName(c, name);
-        c.setProvenance(Provenance.of(name));
-        return c;
+        return dev.onnxport.passes.InputShapes.pin(g, g.inputs().get(inputIndex(g, name)), value);
     }
 }

@@ -10,9 +10,10 @@ public final class TestData {
     private TestData() {}
 
     public static Path shared() {
-        String p = System.getProperty("onnxport.shared");
-        if (p == null || p.isEmpty()) p = System.getenv("ONNXPORT_SHARED");
-        if (p != null && !p.isEmpty() && Files.isDirectory(Path.of(p))) return Path.of(p).toAbsolutePath().normalize();
+        // the POM always sets onnxport.shared (to ../shared beside the checkout), so ONNXPORT_SHARED is tried too
+        for (String p : new String[] {System.getenv("ONNXPORT_SHARED"), System.getProperty("onnxport.shared")}) {
+            if (p != null && !p.isEmpty() && Files.isDirectory(Path.of(p))) return Path.of(p).toAbsolutePath().normalize();
+        }
         Path d = Path.of("").toAbsolutePath();
         while (d != null) {
             Path s = d.resolveSibling("shared");

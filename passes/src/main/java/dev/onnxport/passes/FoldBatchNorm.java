@@ -122,8 +122,8 @@ public final class FoldBatchNorm implements Pass {
         g.setInput(p, 2, nb);
         if (newAttrs != null) p.setAttrs(newAttrs);
         Value y = bn.output(0);
-        // x now holds what y held (the normalised values): it carries y's ONNX tensor (calibration maps ranges by it)
-        if (y.provenance() != null) x.setProvenance(y.provenance());
+        // x now computes the BatchNormalization's output, not the conv's: it carries y's ONNX tensor
+        x.setProvenance(y.provenance());
         g.replaceAllUsesWith(y, x);
         g.removeNode(bn);
         return true;

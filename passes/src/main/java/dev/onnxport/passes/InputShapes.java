@@ -148,4 +148,41 @@ public final class InputShapes {
         for (String n : names) sb.append(sb.length() == 0 ? "" : ", ").append('\'').append(n).append('\'');
         return sb.toString();
     }
+
+    /**
+     * Replaces graph input {@code name} by a constant of the same name (so subgraphs that read it by name still find
+     * it): the input disappears from the converted model, and folding can remove what depended on it (e.g. If on a
+     * sample-rate input). The values are given as text and take the input's element type; a rank-0 input takes one
+     * value, else its static shape must hold exactly the values given.
+     */
+    public static void pin(Graph g, String name, double[] values) {
+        int i = -1;
+        for (int k = 0; k < g.inputs().size(); k++) if (g.inputs().get(k).name().equals(name)) i = k;
+        if (i < 0) {
+            List<String> names = new java.util.ArrayList<>();
+            for (Value v : g.inputs()) names.add(v.name());
+            throw new ConversionException("the model has no input '" + name + "' (inputs: " + String.join(", ", names) + ")");
+        }
+        Value in = g.inputs().get(i);
+        if (in.dtype() == null || in.shape() == null || !in.shape().isStatic())
+            throw new ConversionException("input '" + name + "' has no static shape to pin (fix it with --input-shape first)");
+        long[] shape = in.shape().toArray();
+        if (dev.onnxport.ir.Tensor.numel(shape) != values.length)
+            throw new ConversionException("input '" + name + "' has shape " + java.util.Arrays.toString(shape) + "; " + values.length + " value(s) given");
+        pin(g, in, dev.onnxport.ir.Tensor.fromDoubles(in.dtype(), shape, values));
+    }
+
+    /** Replaces graph input {@code in} by the constant {@code value} under the same name. */
+    public static Value pin(Graph g, Value in, dev.onnxport.ir.Tensor value) {
+        String name = in.name();
+        if (in.dtype() != null && in.dtype() != value.dtype())
+            throw new ConversionException("pinning input '" + name + "' of type " + in.dtype() + " to a " + value.dtype() + " constant");
+        Value c = g.addConstant(name + "_pinned", value);
+        g.replaceAllUsesWith(in, c);
+        g.removeInput(in);
+        g.renameValue(in, name + "_unpinned");
+        g.setValueName(c, name);
+        c.setProvenance(dev.onnxport.ir.Provenance.of(name));
+        return c;
+    }
 }

@@ -3,6 +3,7 @@ package dev.onnxport.backends.onnx;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.onnxport.backends.check.ProvenanceMetadata;
 import dev.onnxport.ir.Attr;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.Dim;
@@ -269,7 +270,31 @@ public final class OnnxBackend {
             for (Map.Entry<String, Integer> e : opsets.entrySet())
                 m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(e.getKey()).setVersion(e.getValue()));
             m.setGraph(graph(main, null));
+            // values whose ONNX tensor is not the one of their name (JSON, see ProvenanceMetadata), for onnxport check
+            ProvenanceMetadata prov = provenance(main);
+            if (!prov.entries.isEmpty())
+                m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(ProvenanceMetadata.NAME).setValue(prov.toJson()));
             return m.build();
+        }
+
+        /**
+         * The values of the main graph whose ONNX tensor is not the one of their own name: renamed or folded values
+         * (a folded constant 'x_folded' carries 'x'), values made by passes (no ONNX tensor: null). Every other value
+         * carries the ONNX tensor of its name. Empty for most models, and then not written.
+         */
+        private static ProvenanceMetadata provenance(Graph g) {
+            ProvenanceMetadata p = new ProvenanceMetadata();
+            List<Value> values = new ArrayList<>(g.inputs());
+            for (Node n : g.nodes()) values.addAll(n.outputs());
+            values.addAll(g.constants());
+            for (Value v : values) {
+                dev.onnxport.ir.Provenance pr = v.provenance();
+                String onnx = pr == null ? null : pr.onnxName();
+                boolean identity = pr == null || pr.isIdentity();
+                if (v.name().equals(onnx) && identity) continue;
+                p.entries.add(new ProvenanceMetadata.Entry(-1, v.name(), onnx, identity ? null : pr.perm()));
+            }
+            return p;
         }
 
         /** "" first (always present), then the other domains in name order. */

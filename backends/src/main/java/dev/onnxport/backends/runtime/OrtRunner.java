@@ -10,6 +10,10 @@ import ai.onnxruntime.TensorInfo;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Tensor;
+import dev.onnxport.schemas.onnx.OnnxProto.GraphProto;
+import dev.onnxport.schemas.onnx.OnnxProto.ModelProto;
+import dev.onnxport.schemas.onnx.OnnxProto.NodeProto;
+import dev.onnxport.schemas.onnx.OnnxProto.ValueInfoProto;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,11 +27,19 @@ public final class OrtRunner implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
 
-    public OrtRunner(byte[] model) {
+    public OrtRunner(byte[] model) { this(model, null); }
+
+    /**
+     * A session for a model given as bytes whose external data files (if any) lie in {@code externalDataDir}
+     * (the folder of the .onnx file it was read from; null when there are none).
+     */
+    public OrtRunner(byte[] model, java.nio.file.Path externalDataDir) {
         try {
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
             o.setIntraOpNumThreads(1);
             o.setInterOpNumThreads(1);
+            if (externalDataDir != null)
+                o.addConfigEntry("session.model_external_initializers_file_folder_path", externalDataDir.toAbsolutePath().toString());
             session = env.createSession(model, o);
         } catch (OrtException e) {
             throw new ConversionException("onnxruntime rejected the model: " + e.getMessage(), e);
@@ -55,6 +67,55 @@ public final class OrtRunner implements AutoCloseable {
         } finally {
             for (OnnxTensor t : feed.values()) t.close();
         }
+    }
+
+    /**
+     * Runs once, fetching only the named outputs (which must be outputs of the model). Outputs that are not tensors
+     * (sequences, maps) are left out of the result.
+     */
+    public Map<String, Tensor> run(Map<String, Tensor> inputs, java.util.Collection<String> outputs) {
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Tensor> e : inputs.entrySet()) feed.put(e.getKey(), toOrt(e.getValue()));
+            Map<String, Tensor> r = new LinkedHashMap<>();
+            try (OrtSession.Result res = session.run(feed, new java.util.LinkedHashSet<>(outputs))) {
+                for (Map.Entry<String, OnnxValue> e : res) {
+                    if (e.getValue() instanceof OnnxTensor t) r.put(e.getKey(), fromOrt(t));
+                }
+            }
+            return r;
+        } catch (OrtException e) {
+            throw new ConversionException("onnxruntime failed: " + e.getMessage(), e);
+        } finally {
+            for (OnnxTensor t : feed.values()) t.close();
+        }
+    }
+
+    /**
+     * A debug copy of {@code m} whose main graph also outputs each of {@code names} (after its own outputs; names
+     * already outputs are not repeated). Each added output takes its type from the graph's value_info when known
+     * and is otherwise left untyped: onnxruntime infers the types of outputs, so no shape inference is needed.
+     */
+    public static ModelProto exposeOutputs(ModelProto m, java.util.Collection<String> names) {
+        GraphProto g = m.getGraph();
+        Map<String, ValueInfoProto> infos = new java.util.HashMap<>();
+        for (ValueInfoProto vi : g.getValueInfoList()) infos.put(vi.getName(), vi);
+        java.util.Set<String> have = new java.util.HashSet<>();
+        for (ValueInfoProto vi : g.getOutputList()) have.add(vi.getName());
+        GraphProto.Builder gb = g.toBuilder();
+        for (String n : names) {
+            if (n == null || n.isEmpty() || !have.add(n)) continue;
+            ValueInfoProto vi = infos.get(n);
+            gb.addOutput(vi != null && vi.hasType() ? vi : ValueInfoProto.newBuilder().setName(n).build());
+        }
+        return m.toBuilder().setGraph(gb).build();
+    }
+
+    /** The names of every node output of the main graph, in node order (each intermediate tensor). */
+    public static List<String> nodeOutputs(ModelProto m) {
+        List<String> r = new ArrayList<>();
+        for (NodeProto n : m.getGraph().getNodeList()) for (String o : n.getOutputList()) if (!o.isEmpty()) r.add(o);
+        return r;
     }
 
     private OnnxTensor toOrt(Tensor t) throws OrtException {

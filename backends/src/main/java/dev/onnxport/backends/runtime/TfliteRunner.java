@@ -78,6 +78,14 @@ public final class TfliteRunner implements AutoCloseable {
 
     /** Runs once; inputs by tensor name (all required), outputs by tensor name in output order. */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        List<Tensor> outs = runOutputs(inputs);
+        Map<String, Tensor> r = new LinkedHashMap<>();
+        for (int i = 0; i < outs.size(); i++) r.put(interpreter.getOutputTensor(i).name(), outs.get(i));
+        return r;
+    }
+
+    /** Runs once; inputs by tensor name (all required); the outputs in subgraph output order (names may repeat). */
+    public List<Tensor> runOutputs(Map<String, Tensor> inputs) {
         int n = interpreter.getInputTensorCount();
         Object[] ins = new Object[n];
         for (int i = 0; i < n; i++) {
@@ -95,18 +103,16 @@ public final class TfliteRunner implements AutoCloseable {
         interpreter.allocateTensors();
         Map<Integer, Object> outs = new HashMap<>();
         int m = interpreter.getOutputTensorCount();
-        // outputs are read from the tensors after the run (their shapes may change with the inputs)
-        ByteBuffer[] ob = new ByteBuffer[m];
+        // outputs are read from the tensors after the run (their shapes may change with the inputs); the Java API wants
+        // at least one output buffer, so only output 0 gets one (a debug copy may have hundreds of large outputs)
         try {
-            for (int i = 0; i < m; i++) {
-                ob[i] = ByteBuffer.allocateDirect(Math.max(1, interpreter.getOutputTensor(i).numBytes()) * 4 + 64).order(ByteOrder.nativeOrder());
-                outs.put(i, ob[i]);
-            }
+            if (m > 0)
+                outs.put(0, ByteBuffer.allocateDirect(Math.max(1, interpreter.getOutputTensor(0).numBytes()) * 4 + 64).order(ByteOrder.nativeOrder()));
             interpreter.runForMultipleInputsOutputs(ins, outs);
         } catch (RuntimeException e) {
             throw new ConversionException("the TFLite interpreter failed: " + e.getMessage(), e);
         }
-        Map<String, Tensor> r = new LinkedHashMap<>();
+        List<Tensor> r = new ArrayList<>();
         for (int i = 0; i < m; i++) {
             org.tensorflow.lite.Tensor t = interpreter.getOutputTensor(i);
             refreshShape(t);
@@ -118,7 +124,7 @@ public final class TfliteRunner implements AutoCloseable {
                 copy = Tensor.alloc(src.remaining());
                 copy.put(src).flip();
             }
-            r.put(t.name(), Tensor.of(dt, shape, copy));
+            r.add(Tensor.of(dt, shape, copy));
         }
         return r;
     }

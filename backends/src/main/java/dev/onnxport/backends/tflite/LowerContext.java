@@ -5,6 +5,7 @@ import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Dim;
 import dev.onnxport.ir.Node;
+import dev.onnxport.ir.Provenance;
 import dev.onnxport.ir.Shape;
 import dev.onnxport.ir.Tensor;
 import dev.onnxport.ir.Value;
@@ -53,13 +54,21 @@ public final class LowerContext {
         if (t != null) return t;
         int idx = v.isConstant() ? constant(v.constant(), v.name()) : activation(v);
         tensors.put(v, idx);
+        record(v, idx);
         return idx;
+    }
+
+    /** Notes in the model which ONNX tensor (and axis order) tensor idx carries, from v's provenance. */
+    void record(Value v, int idx) {
+        Provenance p = v.provenance();
+        if (p != null && p.onnxName() != null) mb.recordProvenance(idx, p.onnxName(), p.isIdentity() ? null : p.perm());
     }
 
     /** Makes v be carried by an existing tensor (for ops that are no-ops in TFLite). */
     public void alias(Value v, int tensor) {
         if (tensors.containsKey(v)) throw new ConversionException("value '" + v.name() + "' already has a tensor");
         tensors.put(v, tensor);
+        record(v, tensor);
     }
 
     public boolean hasTensor(Value v) { return tensors.containsKey(v); }

@@ -1,5 +1,6 @@
 package dev.onnxport.backends.tflite;
 
+import dev.onnxport.backends.check.ProvenanceMetadata;
 import dev.onnxport.ir.ConversionException;
 import dev.onnxport.ir.ConversionFailures;
 import dev.onnxport.ir.Graph;
@@ -38,6 +39,7 @@ public final class TfliteBackend {
         int src = v.isConstant() ? ctx.constant(v.constant(), v.name() + "_value") : ctx.tensor(v);
         int out = ctx.model().addTensor(v.name(), LowerContext.tfliteType(v.dtype()), LowerContext.toInt(shape), null, null, null);
         Emit.reshapeInto(ctx, src, out, shape);
+        ctx.record(v, out);
         return out;
     }
 
@@ -55,6 +57,8 @@ public final class TfliteBackend {
     public static byte[] finish(TfliteModelBuilder mb, int[] inputs, int[] outputs) {
         Map<String, byte[]> meta = new LinkedHashMap<>();
         meta.put("min_runtime_version", TfliteModelBuilder.paddedString(RuntimeVersions.minRuntime(mb.opcodes())));
+        // which ONNX tensor each tensor carries (JSON, see ProvenanceMetadata): lets `onnxport check` compare per layer
+        meta.put(ProvenanceMetadata.NAME, mb.provenance().toBytes());
         return mb.finish(inputs, outputs, "onnxport", meta);
     }
 
@@ -77,6 +81,7 @@ public final class TfliteBackend {
                 continue;
             }
             ctx.setCurrent(n);
+            mb.beginNode(n.name(), n.opType());
             try {
                 l.lower(n, ctx);
                 for (Value o : n.outputs()) {
@@ -89,6 +94,7 @@ public final class TfliteBackend {
             } catch (RuntimeException e) {
                 failures.add(ConversionException.wrap(e, n));
             }
+            mb.endNode();
         }
         int[] outputs = new int[g.outputs().size()];
         for (int i = 0; i < outputs.length; i++) {

@@ -240,6 +240,12 @@ final class TfliteElementwise {
             TfliteElementwiseEmit.requireSupported(x.dt(), "Identity");
             e.result(x);
         });
+        reg(r, "Dropout", TfliteElementwiseQuant::dropout);
+
+        // ---- quantisation (as arithmetic) ----
+        reg(r, "QuantizeLinear", TfliteElementwiseQuant::quantize);
+        reg(r, "DequantizeLinear", TfliteElementwiseQuant::dequantize);
+        reg(r, "DynamicQuantizeLinear", TfliteElementwiseQuant::dynamicQuantize);
     }
 
     // ------------------------------------------------------------------ helpers

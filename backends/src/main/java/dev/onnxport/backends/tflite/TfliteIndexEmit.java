@@ -100,13 +100,60 @@ final class TfliteIndexEmit {
 
     static boolean needsBroadcast(T a, T b) { return !Arrays.equals(a.shape(), b.shape()); }
 
+    /** A binary op on two operands that already broadcast within TFLite 2.6's 4-D kernels. */
+    interface Binary { T apply(T a, T b, T dest); }
+
+    /**
+     * Runs a broadcasting binary op so that TFLite 2.6 can execute it: its broadcast kernels (FLOOR_MOD, ADD, MUL,
+     * comparisons, ...) extend shapes to 4 dims with a CHECK that aborts the interpreter above that. Operands of
+     * different shapes and output rank > 4 are reshaped with runs of dims that broadcast alike merged, the op is
+     * applied at that rank (<= 4 when the operands allow) and its result reshaped back.
+     */
+    T bcast(T a, T b, T dest, Binary op) {
+        long[] os = broadcast(a.shape(), b.shape());
+        if (!needsBroadcast(a, b) || os.length <= 4) return op.apply(a, b, dest);
+        long[][] cs = collapse(pad1(a.shape(), os.length), pad1(b.shape(), os.length));
+        if (cs[0].length > 4) throw new ConversionException("broadcasting " + Arrays.toString(a.shape()) + " with "
+                + Arrays.toString(b.shape()) + " needs more than 4 dims (TFLite 2.6 broadcast kernels)");
+        return reshape(op.apply(reshape(a, cs[0]), reshape(b, cs[1]), null), os, dest);
+    }
+
+    private static long[] pad1(long[] s, int r) {
+        long[] o = new long[r];
+        Arrays.fill(o, 1);
+        System.arraycopy(s, 0, o, r - s.length, s.length);
+        return o;
+    }
+
+    /** Merges adjacent dims of equal broadcast kind (a full or 1, b full or 1); size-1 dims of both are dropped. */
+    static long[][] collapse(long[] a, long[] b) {
+        List<Long> ra = new ArrayList<>(), rb = new ArrayList<>();
+        int prev = -1;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == 1 && b[i] == 1) continue;
+            int kind = (a[i] == 1 ? 1 : 0) | (b[i] == 1 ? 2 : 0);
+            if (kind == prev) {
+                ra.set(ra.size() - 1, ra.get(ra.size() - 1) * a[i]);
+                rb.set(rb.size() - 1, rb.get(rb.size() - 1) * b[i]);
+            } else {
+                ra.add(a[i]);
+                rb.add(b[i]);
+                prev = kind;
+            }
+        }
+        if (ra.isEmpty()) { ra.add(1L); rb.add(1L); }
+        return new long[][] {ra.stream().mapToLong(Long::longValue).toArray(), rb.stream().mapToLong(Long::longValue).toArray()};
+    }
+
     static int maxRank(T a, T b) { return Math.max(a.rank(), b.rank()); }
 
     // ------------------------------------------------------------------ arithmetic
 
     T add(T a, T b) { return add(a, b, null); }
 
-    T add(T a, T b, T dest) {
+    T add(T a, T b, T dest) { return bcast(a, b, dest, this::add4); }
+
+    private T add4(T a, T b, T dest) {
         int v = a.dt() == DType.INT64 ? 4 : a.dt() == DType.INT8 ? 2 : 1;
         return emit(BuiltinOperator.ADD, v, new T[] {a, b}, dest, a.dt(), broadcast(a.shape(), b.shape()), BuiltinOptions.AddOptions,
                 fb -> AddOptions.createAddOptions(fb, ActivationFunctionType.NONE, false));
@@ -114,7 +161,9 @@ final class TfliteIndexEmit {
 
     T sub(T a, T b) { return sub(a, b, null); }
 
-    T sub(T a, T b, T dest) {
+    T sub(T a, T b, T dest) { return bcast(a, b, dest, this::sub4); }
+
+    private T sub4(T a, T b, T dest) {
         int v = a.dt() == DType.INT64 ? 4 : needsBroadcast(a, b) && maxRank(a, b) > 4 ? 3 : a.dt() == DType.INT8 ? 2 : 1;
         return emit(BuiltinOperator.SUB, v, new T[] {a, b}, dest, a.dt(), broadcast(a.shape(), b.shape()), BuiltinOptions.SubOptions,
                 fb -> SubOptions.createSubOptions(fb, ActivationFunctionType.NONE, false));
@@ -122,27 +171,33 @@ final class TfliteIndexEmit {
 
     T mul(T a, T b) { return mul(a, b, null); }
 
-    T mul(T a, T b, T dest) {
+    T mul(T a, T b, T dest) { return bcast(a, b, dest, this::mul4); }
+
+    private T mul4(T a, T b, T dest) {
         int v = a.dt() == DType.INT64 ? 5 : a.dt() == DType.INT8 ? 2 : 1;
         return emit(BuiltinOperator.MUL, v, new T[] {a, b}, dest, a.dt(), broadcast(a.shape(), b.shape()), BuiltinOptions.MulOptions,
                 fb -> MulOptions.createMulOptions(fb, ActivationFunctionType.NONE));
     }
 
-    T div(T a, T b) {
+    T div(T a, T b) { return bcast(a, b, null, this::div4); }
+
+    private T div4(T a, T b, T dest) {
         int v = needsBroadcast(a, b) && maxRank(a, b) > 4 ? 2 : 1;
-        return emit(BuiltinOperator.DIV, v, new T[] {a, b}, null, a.dt(), broadcast(a.shape(), b.shape()), BuiltinOptions.DivOptions,
+        return emit(BuiltinOperator.DIV, v, new T[] {a, b}, dest, a.dt(), broadcast(a.shape(), b.shape()), BuiltinOptions.DivOptions,
                 fb -> DivOptions.createDivOptions(fb, ActivationFunctionType.NONE));
     }
 
     T floorMod(T a, T b) {
-        return emit(BuiltinOperator.FLOOR_MOD, 1, new T[] {a, b}, null, a.dt(), broadcast(a.shape(), b.shape()), (byte) 0, null);
+        return bcast(a, b, null, (x, y, d) -> emit(BuiltinOperator.FLOOR_MOD, 1, new T[] {x, y}, d, x.dt(), broadcast(x.shape(), y.shape()), (byte) 0, null));
     }
 
     T maximum(T a, T b) { return minMax(BuiltinOperator.MAXIMUM, a, b, null); }
 
     T minimum(T a, T b) { return minMax(BuiltinOperator.MINIMUM, a, b, null); }
 
-    T minMax(int op, T a, T b, T dest) {
+    T minMax(int op, T a, T b, T dest) { return bcast(a, b, dest, (x, y, d) -> minMax4(op, x, y, d)); }
+
+    private T minMax4(int op, T a, T b, T dest) {
         int v = needsBroadcast(a, b) && maxRank(a, b) > 4 ? 3 : a.dt() == DType.INT8 ? 2 : 1;
         return emit(op, v, new T[] {a, b}, dest, a.dt(), broadcast(a.shape(), b.shape()), (byte) 0, null);
     }
@@ -150,14 +205,18 @@ final class TfliteIndexEmit {
     /** clamp(a, lo, hi) with scalar bounds of a's type. */
     T clamp(T a, double lo, double hi) { return minimum(maximum(a, scalar(a.dt(), lo)), scalar(a.dt(), hi)); }
 
-    T compare(int op, T a, T b) {
+    T compare(int op, T a, T b) { return bcast(a, b, null, (x, y, d) -> compare4(op, x, y, d)); }
+
+    private T compare4(int op, T a, T b, T dest) {
         int v = a.dt() == DType.INT8 ? 2 : 1;
-        return emit(op, v, new T[] {a, b}, null, DType.BOOL, broadcast(a.shape(), b.shape()), (byte) 0, null);
+        return emit(op, v, new T[] {a, b}, dest, DType.BOOL, broadcast(a.shape(), b.shape()), (byte) 0, null);
     }
 
     T less(T a, T b) { return compare(BuiltinOperator.LESS, a, b); }
 
-    T logicalAnd(T a, T b) { return emit(BuiltinOperator.LOGICAL_AND, 1, new T[] {a, b}, null, DType.BOOL, broadcast(a.shape(), b.shape()), (byte) 0, null); }
+    T logicalAnd(T a, T b) {
+        return bcast(a, b, null, (x, y, d) -> emit(BuiltinOperator.LOGICAL_AND, 1, new T[] {x, y}, d, DType.BOOL, broadcast(x.shape(), y.shape()), (byte) 0, null));
+    }
 
     T unary(int op, T a) { return emit(op, 1, new T[] {a}, null, a.dt(), a.shape(), (byte) 0, null); }
 

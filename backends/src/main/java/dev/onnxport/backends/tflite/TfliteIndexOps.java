@@ -43,6 +43,7 @@ final class TfliteIndexOps {
         r.register("SpaceToDepth", (n, c) -> spaceDepth(n, c, false));
         r.register("Resize", TfliteIndexResize::lower);
         r.register("Upsample", TfliteIndexResize::lower);
+        r.register("MaxUnpool", TfliteIndexUnpool::lower);
     }
 
     // ------------------------------------------------------------------ helpers

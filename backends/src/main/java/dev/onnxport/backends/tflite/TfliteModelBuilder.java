@@ -1,6 +1,7 @@
 package dev.onnxport.backends.tflite;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import dev.onnxport.backends.check.ProvenanceMetadata;
 import dev.onnxport.ir.ConversionException;
 import tflite.Buffer;
 import tflite.Metadata;
@@ -46,8 +47,30 @@ public final class TfliteModelBuilder {
     private final List<OpDef> ops = new ArrayList<>();
     private final Map<OpCodeKey, Integer> opcodes = new LinkedHashMap<>();
     private final Map<String, Integer> tensorNames = new LinkedHashMap<>();
+    /** Which ONNX tensor each tensor carries, and which IR node each operator came from (for onnxport check). */
+    private final ProvenanceMetadata provenance = new ProvenanceMetadata();
+    private final java.util.Set<String> recorded = new java.util.HashSet<>();
+    private int currentNode = -1;
 
     public TfliteModelBuilder() { buffers.add(null); } // buffers[0]: the empty sentinel
+
+    /** Records that tensor carries ONNX tensor onnxName, tensor axis i being ONNX axis perm[i] (null: same layout). */
+    public void recordProvenance(int tensor, String onnxName, int[] perm) {
+        if (onnxName == null) return;
+        if (!recorded.add(tensor + "\u0000" + onnxName)) return;
+        provenance.entries.add(new ProvenanceMetadata.Entry(tensor, null, onnxName, perm == null ? null : perm.clone()));
+    }
+
+    /** Operators added from now on were lowered from this IR node (until {@link #endNode}). */
+    public void beginNode(String name, String opType) {
+        provenance.nodes.add(new ProvenanceMetadata.NodeRef(name, opType));
+        currentNode = provenance.nodes.size() - 1;
+    }
+
+    public void endNode() { currentNode = -1; }
+
+    /** The provenance recorded so far (written as the onnxport_provenance metadata entry). */
+    public ProvenanceMetadata provenance() { return provenance; }
 
     /** Adds a tensor; the name is made unique. Data, when given, becomes its constant buffer. */
     public int addTensor(String name, byte type, int[] shape, int[] shapeSignature, ByteBuffer data, Quant quant) {
@@ -89,6 +112,7 @@ public final class TfliteModelBuilder {
         if (version < 1) throw new ConversionException("op version must be >= 1");
         int idx = opcodes.computeIfAbsent(new OpCodeKey(builtinCode, version), x -> opcodes.size());
         ops.add(new OpDef(idx, inputs.clone(), outputs.clone(), optionsType, options));
+        provenance.ops.add(currentNode);
     }
 
     /**

@@ -40,6 +40,8 @@ final class TfliteNn {
         r.register("LpNormalization", TfliteNn::lpNorm);
         r.register("MeanVarianceNormalization", TfliteNn::mvn);
         r.register("Einsum", TfliteNn::einsum);
+        TfliteNnLoss.register(r);
+        TfliteNnRotary.register(r);
     }
 
     // ------------------------------------------------------------------------------------------- Gemm / MatMul
@@ -188,7 +190,8 @@ final class TfliteNn {
         for (int i = span[0]; i < span[1]; i++) len *= s[i];
         for (int i = span[1]; i < s.length; i++) inner *= s[i];
         if (inner == 1) {
-            if (s.length >= 1 && s.length <= 4 && span[1] - span[0] == 1) { f.apply(x, into); return; }
+            if (s.length >= 1 && s.length <= 4 && span[1] - span[0] == 1 && span[1] == s.length) { f.apply(x, into); return; }
+            // trailing dims of size 1 after the axis: the TFLite op works on the last axis, so view x as [outer, len]
             T v = reshape(c, x, new long[] {outer, len}, null);
             T r = f.apply(v, null);
             reshape(c, r, s, into);

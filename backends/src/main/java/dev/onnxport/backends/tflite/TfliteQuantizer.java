@@ -223,6 +223,7 @@ public final class TfliteQuantizer {
         }
         newOutputs = new int[srcOutputs.length];
         for (int i = 0; i < srcOutputs.length; i++) newOutputs[i] = same(srcOutputs[i]);
+        copyProvenance();
         return new Result(dst, newInputs, newOutputs, hybrid, ops.size(), Map.of(), Map.of());
     }
 
@@ -278,9 +279,20 @@ public final class TfliteQuantizer {
 
     // ------------------------------------------------------------------------------------------------ planning
 
+    /** Carries the float model's provenance over to every version (int8, float, uint8 boundary) of each tensor. */
+    private void copyProvenance() {
+        for (dev.onnxport.backends.check.ProvenanceMetadata.Entry e : src.provenance().entries) {
+            int t = e.tensor();
+            if (t < 0 || t >= fT.length) continue;
+            if (fT[t] >= 0) dst.recordProvenance(fT[t], e.onnxName(), e.perm());
+            if (qT[t] >= 0) dst.recordProvenance(qT[t], e.onnxName(), e.perm());
+        }
+    }
+
     private Result run() {
         plan();
         emit();
+        copyProvenance();
         int n8 = 0;
         for (boolean b : int8Op) if (b) n8++;
         return new Result(dst, newInputs, newOutputs, n8, ops.size(), floatOps, floatReasons);

@@ -320,11 +320,15 @@ final class TfliteShapeOps {
         Emit.reshapeInto(c, t, out, os);
     }
 
-    /** Slice whose starts/ends/axes/steps are computed at run time: full-rank int32 vectors built with SCATTER_ND. */
+    /**
+     * Slice whose starts/ends/axes/steps are computed at run time: full-rank int32 vectors built with SCATTER_ND.
+     * The input's dims are constants when its shape is static, else read at run time with SHAPE (only its rank must
+     * be known: e.g. a Pad with run-time pads in front, as in the CenterCropPad expansion).
+     */
     private static void dynamicSlice(Node n, LowerContext c) {
         Value x = n.input(0);
-        long[] shape = staticShape(x);
-        int r = shape.length;
+        Shape xs = shapeOf(x);
+        int r = xs.rank();
         if (n.attrs().has("starts")) throw new IllegalStateException();
         Value vs = n.input(1);
         int k = (int) staticShape(vs)[0];
@@ -332,17 +336,26 @@ final class TfliteShapeOps {
         int st = param(n, c, 1, kv);
         int en = param(n, c, 2, kv);
         int sp = n.input(4) != null ? param(n, c, 4, kv) : c.constInt32(hint(c, "ones"), ones(k));
-        int[] dims = LowerContext.toInt(shape);
-        int[] negDims = new int[r];
-        for (int i = 0; i < r; i++) negDims[i] = -dims[i];
-        int b, e, s;
         long[] rv = {r};
+        int dimsT, negDimsT;
+        if (xs.isStatic()) {
+            int[] dims = LowerContext.toInt(xs.toArray());
+            int[] negDims = new int[r];
+            for (int i = 0; i < r; i++) negDims[i] = -dims[i];
+            dimsT = c.constInt32(hint(c, "dims"), dims);
+            negDimsT = c.constInt32(hint(c, "neg_dims"), negDims);
+        } else {
+            dimsT = TfliteShapeOpsKit.shapeVec(c, c.in(n, 0), r);
+            negDimsT = TfliteShapeOpsKit.binary(c, BuiltinOperator.SUB, c.constInt32(hint(c, "zeros"), new int[r]), dimsT, DType.INT32, rv, "neg_dims");
+        }
+        int b, e, s;
         if (n.input(3) == null) {
             if (k == r) { b = st; e = en; s = sp; }
             else {
-                int[] restDims = java.util.Arrays.copyOfRange(dims, k, r);
+                int restDims = xs.isStatic() ? c.constInt32(hint(c, "rest"), LowerContext.toInt(java.util.Arrays.copyOfRange(xs.toArray(), k, r)))
+                        : TfliteShapeOpsKit.sliceVec(c, dimsT, k, r);
                 b = TfliteShapeOpsKit.concat(c, new int[] {st, c.constInt32(hint(c, "zeros"), new int[r - k])}, 0, DType.INT32, rv, "begin");
-                e = TfliteShapeOpsKit.concat(c, new int[] {en, c.constInt32(hint(c, "rest"), restDims)}, 0, DType.INT32, rv, "end");
+                e = TfliteShapeOpsKit.concat(c, new int[] {en, restDims}, 0, DType.INT32, rv, "end");
                 s = TfliteShapeOpsKit.concat(c, new int[] {sp, c.constInt32(hint(c, "ones"), ones(r - k))}, 0, DType.INT32, rv, "strides");
             }
         } else {
@@ -352,13 +365,12 @@ final class TfliteShapeOps {
             b = TfliteShapeOpsKit.scatterNd(c, idx, st, rv, "begin");
             int sp1 = TfliteShapeOpsKit.binary(c, BuiltinOperator.SUB, sp, one, DType.INT32, kv, "steps_m1");
             s = TfliteShapeOpsKit.binary(c, BuiltinOperator.ADD, TfliteShapeOpsKit.scatterNd(c, idx, sp1, rv, "steps_sc"), one, DType.INT32, rv, "strides");
-            int dimsT = c.constInt32(hint(c, "dims"), dims);
             int dimsAt = TfliteShapeOpsKit.gather(c, dimsT, axes, 0, DType.INT32, kv, "dims_at");
             int enRel = TfliteShapeOpsKit.binary(c, BuiltinOperator.SUB, en, dimsAt, DType.INT32, kv, "ends_rel");
             e = TfliteShapeOpsKit.binary(c, BuiltinOperator.ADD, TfliteShapeOpsKit.scatterNd(c, idx, enRel, rv, "ends_sc"), dimsT, DType.INT32, rv, "end");
         }
         // ONNX clamps a start below -dim to 0 (TFLite would take -1 for negative steps)
-        b = TfliteShapeOpsKit.binary(c, BuiltinOperator.MAXIMUM, b, c.constInt32(hint(c, "neg_dims"), negDims), DType.INT32, rv, "begin_c");
+        b = TfliteShapeOpsKit.binary(c, BuiltinOperator.MAXIMUM, b, negDimsT, DType.INT32, rv, "begin_c");
         TfliteShapeOpsKit.stridedSliceInto(c, c.in(n, 0), c.out(n, 0), x.dtype(), r, b, e, s, 0, 0);
     }
 

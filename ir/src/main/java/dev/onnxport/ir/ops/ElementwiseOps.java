@@ -172,6 +172,9 @@ final class ElementwiseOps {
         r.register("CastLike", n -> List.of(new ValueType(n.input(1).dtype(), Shapes.requireShape(n.input(0)))),
                 (n, in) -> castEval(in.get(0), in.get(1).dtype()));
         r.register("Identity", ElementwiseOps::same, (n, in) -> List.of(in.get(0)));
+
+        // ---- quantisation and inference-mode Dropout ----
+        ElementwiseQuant.register(r);
     }
 
     // ------------------------------------------------------------------ shape functions

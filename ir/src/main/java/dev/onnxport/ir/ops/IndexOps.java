@@ -36,6 +36,7 @@ final class IndexOps {
         r.register("Resize", IndexOps::resizeShape, null);
         r.register("Upsample", IndexOps::resizeShape, null);
         r.register("DepthToSpace", n -> spaceDepthShape(n, true), (n, in) -> Layout.isNhwc(n) ? null : List.of(depthToSpace(in.get(0), blocksize(n), mode(n))));
+        IndexUnpool.register(r);
         r.register("SpaceToDepth", n -> spaceDepthShape(n, false), (n, in) -> Layout.isNhwc(n) ? null : List.of(spaceToDepth(in.get(0), blocksize(n), mode(n))));
     }
 

@@ -44,6 +44,8 @@ final class NnOps {
         r.register("LpNormalization", n -> Shapes.sameAsInput(n, 0), null);
         r.register("MeanVarianceNormalization", n -> Shapes.sameAsInput(n, 0), null);
         r.register("Einsum", NnOps::einsum, null);
+        NnLoss.register(r);
+        NnRotaryGrid.register(r);
     }
 
     // ------------------------------------------------------------------------------------------- layout helpers

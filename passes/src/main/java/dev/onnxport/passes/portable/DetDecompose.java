@@ -1,0 +1,35 @@
+package dev.onnxport.passes.portable;
+
+import dev.onnxport.ir.Graph;
+import dev.onnxport.ir.Node;
+import dev.onnxport.ir.Value;
+import dev.onnxport.passes.PassContext;
+
+/**
+ * Det of batched [..., n, n] matrices with a static n becomes standard ops: the Leibniz formula as one Gather /
+ * ReduceProd / MatMul up to 4x4, the pivot product of unrolled Gauss-Jordan elimination with partial pivoting up
+ * to 8x8 (see {@link Matrices}). Larger matrices are left (logged).
+ */
+public final class DetDecompose extends NodeRewrite {
+    @Override public String name() { return "det-decompose"; }
+
+    @Override public String description() { return "rewrite Det (n <= 8) as the Leibniz formula (n <= 4) or unrolled elimination"; }
+
+    @Override boolean matches(Node n) { return isOp(n, "Det"); }
+
+    @Override boolean rewrite(Graph g, Node n, PassContext ctx) {
+        Value x = n.input(0);
+        String[] why = new String[1];
+        int size = Matrices.size(x, why);
+        if (size < 0) {
+            ctx.log(name() + ": left " + n.describe() + ": " + why[0]);
+            return false;
+        }
+        Build b = new Build(g, n.name(), ctx);
+        boolean closed = size <= Matrices.CLOSED_FORM_MAX;
+        Value y = closed ? Matrices.detClosedForm(b, x, size) : Matrices.eliminate(b, x, size, false);
+        replace(g, n, 0, y);
+        ctx.log(name() + ": " + n.describe() + " " + size + "x" + size + " by " + (closed ? "the Leibniz formula" : "Gauss-Jordan elimination"));
+        return true;
+    }
+}
