@@ -86,6 +86,9 @@ final class Int8Convert {
         if (edgeTpu) qo = new TfliteQuantizer.Options(qo.perChannel(), qo.fcPerChannel(), qo.io(), true, false);
         Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, samples, new Int8Pipeline.Options(co, qo, edgeTpu));
         TfliteQuantizer.Result r = out.quantization();
+        if (!quiet && q.fcPerChannel)
+            err.println("onnxport: warning: --fc-per-channel: the TFLite 2.6 runtime ignores per-channel FULLY_CONNECTED scales and computes "
+                    + "wrong results with such a file; current LiteRT reads it correctly");
         if (!quiet && !r.floatOps().isEmpty()) {
             StringBuilder b = new StringBuilder("onnxport: warning: int8: ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())
                     .append(" ops stay float32 (between DEQUANTIZE and QUANTIZE):");

@@ -94,7 +94,8 @@ final class QuantOptions {
             + "FULLY_CONNECTED weights are per tensor unless --fc-per-channel.")
     Granularity granularity;
 
-    @Option(names = "--fc-per-channel", description = "FULLY_CONNECTED weights per output channel (default: per tensor).")
+    @Option(names = "--fc-per-channel", description = "FULLY_CONNECTED weights per output channel (default: per tensor). Needs a current "
+            + "LiteRT: TFLite 2.6 ignores the per-channel scales.")
     boolean fcPerChannel;
 
     @Option(names = "--io-dtype", paramLabel = "float32|int8|uint8", converter = IoDtypeConverter.class, defaultValue = "float32",
