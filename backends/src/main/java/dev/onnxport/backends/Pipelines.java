@@ -35,20 +35,25 @@ public final class Pipelines {
     public static final java.util.Set<String> TFLITE_DECOMPOSED = java.util.Set.of("GridSample", "Det", "com.microsoft.Inverse");
 
     /** Runs the TFLite pipeline on g in place. */
-    public static void prepareTflite(Graph g, PassOptions o) {
+    public static void prepareTflite(Graph g, PassOptions o) { prepareTflite(g, o, java.util.Set.of()); }
+
+    /** Runs the TFLite pipeline on g in place, leaving out the named decompositions (the CLI's --no-pass). */
+    public static void prepareTflite(Graph g, PassOptions o, java.util.Set<String> skip) {
         PassContext ctx = PassContext.standard(o);
-        List<Pass> first = new ArrayList<>(cleanup());
-        first.add(0, new GridSampleDecompose());
-        first.add(1, new InverseDecompose());
-        first.add(2, new DetDecompose());
+        List<Pass> first = new ArrayList<>();
+        for (Pass p : List.of(new GridSampleDecompose(), new InverseDecompose(), new DetDecompose()))
+            if (!skip.contains(p.name())) first.add(p);
+        first.addAll(cleanup());
         first.add(first.size() - 1, new FoldBatchNorm());
         new PassManager(first, 8).run(g, ctx);
         new PassManager(dev.onnxport.passes.layout.LayoutPasses.forTflite(o), 1).run(g, ctx);
         new PassManager(cleanup(), 8).run(g, ctx);
     }
 
-    public static byte[] toTflite(Graph g, TfliteOptions t, PassOptions o) {
-        prepareTflite(g, o);
+    public static byte[] toTflite(Graph g, TfliteOptions t, PassOptions o) { return toTflite(g, t, o, java.util.Set.of()); }
+
+    public static byte[] toTflite(Graph g, TfliteOptions t, PassOptions o, java.util.Set<String> skip) {
+        prepareTflite(g, o, skip);
         return new TfliteBackend().emit(g, t);
     }
 

@@ -365,7 +365,7 @@ final class ConvertCommand extends BaseCommand {
         try {
             PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
             runPasses(g, po);
-            bytes = Pipelines.toTflite(g, new TfliteOptions(half), po);
+            bytes = Pipelines.toTflite(g, new TfliteOptions(half), po, new java.util.HashSet<>(noPasses));
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': " + e.getMessage(), e);
         } catch (RuntimeException e) {
