@@ -387,7 +387,7 @@ final class ConvertCommand extends BaseCommand {
             List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
             PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
             runPasses(g, po);
-            bytes = Int8Convert.convert(model, g, samples, quant, po, err(), quiet, false);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, false);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --int8: " + e.getMessage(), e);
         } catch (ConversionException e) {
@@ -405,7 +405,7 @@ final class ConvertCommand extends BaseCommand {
             List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
             PassOptions po = new PassOptions("nhwc").withPortable(portable);
             runPasses(g, po);
-            bytes = Int8Convert.convert(model, g, samples, quant, po, err(), quiet, true);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, true);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
         } catch (ConversionException e) {
@@ -423,7 +423,7 @@ final class ConvertCommand extends BaseCommand {
         try {
             PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
             runPasses(g, po);
-            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, po, Int8Convert.quantOptions(quant));
+            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, po, new java.util.HashSet<>(noPasses), Int8Convert.quantOptions(quant));
         } catch (ConversionException e) {
             throw CliException.failed("file '" + model + "': --dynamic-range: " + e.getMessage(), e);
         } catch (RuntimeException e) {

@@ -78,13 +78,13 @@ final class Int8Convert {
     }
 
     /** Converts; returns the model bytes (warnings about ops left in float32 go to err). */
-    static byte[] convert(Path model, Graph g, List<Map<String, Tensor>> samples, QuantOptions q, PassOptions passes, PrintWriter err, boolean quiet,
-                          boolean edgeTpu) {
+    static byte[] convert(Path model, Graph g, List<Map<String, Tensor>> samples, QuantOptions q, PassOptions passes, java.util.Set<String> skip,
+                          PrintWriter err, boolean quiet, boolean edgeTpu) {
         OnnxProto.ModelProto proto = OnnxFrontend.parse(model);
         Calibrator.Options co = new Calibrator.Options(q.calibMethod, q.calibPercentile, progress(err, quiet));
         TfliteQuantizer.Options qo = quantOptions(q);
         if (edgeTpu) qo = new TfliteQuantizer.Options(qo.perChannel(), qo.fcPerChannel(), qo.io(), true, false);
-        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, samples, new Int8Pipeline.Options(co, qo, edgeTpu));
+        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, skip, samples, new Int8Pipeline.Options(co, qo, edgeTpu));
         TfliteQuantizer.Result r = out.quantization();
         if (!quiet && q.fcPerChannel)
             err.println("onnxport: warning: --fc-per-channel: the TFLite 2.6 runtime ignores per-channel FULLY_CONNECTED scales and computes "

@@ -38,7 +38,12 @@ public final class Int8Pipeline {
 
     /** ONNX -> dynamic-range TFLite (int8 weights, float32 activations); g is changed in place. */
     public static byte[] dynamicRange(Graph g, PassOptions passes, TfliteQuantizer.Options o) {
-        Pipelines.prepareTflite(g, passes);
+        return dynamicRange(g, passes, java.util.Set.of(), o);
+    }
+
+    /** As above, leaving out the named decompositions of the TFLite pipeline (the CLI's --no-pass). */
+    public static byte[] dynamicRange(Graph g, PassOptions passes, java.util.Set<String> skip, TfliteQuantizer.Options o) {
+        Pipelines.prepareTflite(g, passes, skip);
         TfliteBackend.Emitted em = new TfliteBackend().emitModel(g, TfliteOptions.FLOAT32);
         return TfliteQuantizer.dynamicRange(em.model(), em.inputs(), em.outputs(), o).finish();
     }
@@ -64,7 +69,13 @@ public final class Int8Pipeline {
      * @param samples calibration inputs by ONNX input name, in the ONNX layout (see {@link CalibrationData})
      */
     public static Output convert(Graph g, OnnxProto.ModelProto onnx, PassOptions passes, List<Map<String, Tensor>> samples, Options o) {
-        Pipelines.prepareTflite(g, passes);
+        return convert(g, onnx, passes, java.util.Set.of(), samples, o);
+    }
+
+    /** As above, leaving out the named decompositions of the TFLite pipeline (the CLI's --no-pass). */
+    public static Output convert(Graph g, OnnxProto.ModelProto onnx, PassOptions passes, java.util.Set<String> skip,
+                                 List<Map<String, Tensor>> samples, Options o) {
+        Pipelines.prepareTflite(g, passes, skip);
         if (o.edgeTpu()) {
             for (Value v : g.inputs()) if (v.shape() == null || !v.shape().isStatic())
                 throw new ConversionException("--to edgetpu needs static shapes: input '" + v.name() + "' is " + v.shape()
