@@ -33,9 +33,10 @@ import java.util.Map;
 
 /** {@code onnxport convert MODEL --to tflite|onnx ...}. */
 @Command(name = "convert", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-        description = {"Converts an ONNX model to TFLite (float32, and float16 with --fp16) or writes it back as ONNX "
-                + "(after constant folding and dead-code removal).",
-                "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>.onnx. "
+        description = {"Converts an ONNX model to TFLite (float32; float16 with --fp16; full integer with --int8; int8 weights with "
+                + "--dynamic-range) or writes it back as ONNX (after constant folding and dead-code removal).",
+                "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>_full_integer_quant.tflite, "
+                        + "DIR/<stem>_dynamic_range_quant.tflite, DIR/<stem>.onnx. "
                         + "Nothing is written unless every requested file converts; files appear atomically."},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success",
@@ -44,15 +45,17 @@ import java.util.Map;
                 "     with --check: a model output is out of tolerance (files are written)",
                 "  2  bad usage or unreadable input: missing, corrupt or truncated model,",
                 "     external data missing or outside the model's folder, unknown",
-                "     --input-shape name or rank mismatch",
+                "     --input-shape name or rank mismatch, bad calibration data (wrong",
+                "     shape, empty folder, unreadable image, checksum mismatch)",
                 "",
                 "Examples:",
                 "  onnxport convert model.onnx --to tflite --fp16 -o out",
                 "  onnxport convert model.onnx --to tflite --input-shape image:1,3,224,224",
+                "  onnxport convert model.onnx --to tflite --int8 --calib coco20 --calib-mean 0.485,0.456,0.406 --calib-std 0.229,0.224,0.225",
                 "  onnxport convert model.onnx --to onnx --batch 1 -o cleaned",
                 "  onnxport convert model.onnx --to onnx --profile portable-opset11 -o portable"})
 final class ConvertCommand extends BaseCommand {
-    enum Target { tflite, onnx }
+    enum Target { tflite, onnx, edgetpu }
 
     enum IoLayout { nhwc, nchw }
 
@@ -75,7 +78,10 @@ final class ConvertCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The ONNX model (.onnx; external data is read from its folder).")
     Path model;
 
-    @Option(names = "--to", required = true, paramLabel = "tflite|onnx", description = "Target format: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--to", required = true, paramLabel = "tflite|onnx|edgetpu", description = {"Target format: ${COMPLETION-CANDIDATES}. "
+            + "edgetpu writes <stem>_edgetpu_ready.tflite: full integer (as --int8, uint8 I/O unless --io-dtype int8), static shapes, "
+            + "ops rewritten into Coral's supported list where they can be, ready for edgetpu_compiler; it prints how many ops would "
+            + "map to the Edge TPU and the first that would not."})
     Target to;
 
     @Option(names = "--fp16", description = "tflite: also write <stem>_float16.tflite (float16 weights, dequantized to float32 at load).")
@@ -141,6 +147,9 @@ final class ConvertCommand extends BaseCommand {
     @Option(names = {"-q", "--quiet"}, description = "Print nothing on success (errors still go to stderr).")
     boolean quiet;
 
+    @CommandLine.Mixin
+    QuantOptions quant = new QuantOptions();
+
     @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
             + "does, with seeded random inputs); exit 1 when a model output is out of tolerance.")
     boolean check;
@@ -156,16 +165,29 @@ final class ConvertCommand extends BaseCommand {
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
 
     /** A converted file, in memory (or, for ONNX models over 1.9 GB of weights, written straight into the staging folder). */
-    private record Planned(String name, OutputWriter.Output output, ModelInfo info) {}
+    private record Planned(String name, OutputWriter.Output output, ModelInfo info, String note) {
+        Planned(String name, OutputWriter.Output output, ModelInfo info) { this(name, output, info, null); }
+    }
 
     @Override public Integer call() {
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
         if (to == Target.onnx && fp16) throw usageError("--fp16 applies to --to tflite only");
         if (to == Target.onnx && pr.hasMatchedOption("--io-layout")) throw usageError("--io-layout applies to --to tflite only");
-        if (to == Target.tflite && opset != null) throw usageError("--opset applies to --to onnx only");
+        if (to != Target.onnx && opset != null) throw usageError("--opset applies to --to onnx only");
         if (opset != null && (opset < OnnxFrontend.MIN_OPSET || opset > OnnxFrontend.MAX_OPSET))
             throw usageError("--opset " + opset + " is outside " + OnnxFrontend.MIN_OPSET + ".." + OnnxFrontend.MAX_OPSET);
         if (batch != null && batch < 1) throw usageError("--batch " + batch + " is not a positive size");
+        if (to != Target.tflite && (quant.int8 || quant.dynamicRange)) throw usageError((quant.int8 ? "--int8" : "--dynamic-range") + " applies to --to tflite only");
+        if (to == Target.edgetpu && fp16) throw usageError("--fp16 applies to --to tflite only");
+        if (to == Target.edgetpu && pr.hasMatchedOption("--io-layout") && ioLayout != IoLayout.nhwc) throw usageError("--to edgetpu takes NHWC I/O only");
+        boolean calibrated = quant.int8 || to == Target.edgetpu;
+        if (!calibrated && quant.anyCalibrationOption(pr)) throw usageError("--calib, --calib-* and --io-dtype apply to --int8 and --to edgetpu only");
+        if (!calibrated && !quant.dynamicRange && quant.anyWeightOption(pr))
+            throw usageError("--quant-granularity and --fc-per-channel apply to --int8, --dynamic-range and --to edgetpu only");
+        if (to == Target.edgetpu && quant.floatHead) throw usageError("--int8-float-head does not apply to --to edgetpu (every op must be integer)");
+        if (to == Target.edgetpu && pr.hasMatchedOption("--io-dtype") && quant.ioDtype == QuantOptions.IoDtype.FLOAT32)
+            throw usageError("--to edgetpu takes --io-dtype uint8 or int8");
+        if (to == Target.edgetpu && !pr.hasMatchedOption("--io-dtype")) quant.ioDtype = QuantOptions.IoDtype.UINT8;
         if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol")))
             throw usageError("--check-atol and --check-rtol apply to --check only");
         if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
@@ -197,9 +219,13 @@ final class ConvertCommand extends BaseCommand {
         String stem = stem(model);
 
         List<Planned> planned = new ArrayList<>();
-        if (to == Target.tflite) {
+        if (to == Target.edgetpu) {
+            planned.add(edgetpu(stem + "_edgetpu_ready.tflite", shapes));
+        } else if (to == Target.tflite) {
             planned.add(tflite(stem + "_float32.tflite", shapes, false));
             if (fp16) planned.add(tflite(stem + "_float16.tflite", shapes, true));
+            if (quant.dynamicRange) planned.add(dynamicRange(stem + "_dynamic_range_quant.tflite", shapes));
+            if (quant.int8) planned.add(int8(stem + "_full_integer_quant.tflite", shapes));
         } else {
             String name = stem + ".onnx";
             Path target = outDir.resolve(name);
@@ -223,6 +249,10 @@ final class ConvertCommand extends BaseCommand {
         boolean ok = true;
         for (Planned p : planned) {
             Path file = outDir.resolve(p.name());
+            if (p.name().endsWith("_quant.tflite") || p.name().endsWith("_edgetpu_ready.tflite")) {
+                out().println("check " + file + ": skipped (quantized: compare it with the float model's outputs instead)");
+                continue;
+            }
             Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
             out().println("check " + file + ":");
             Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
@@ -241,14 +271,14 @@ final class ConvertCommand extends BaseCommand {
     private PortableOptions portable = PortableOptions.DEFAULT;
 
     private Profile resolveProfile() {
-        if (profileName == null) return to == Target.tflite ? Profile.load("tflite") : null;
+        if (profileName == null) return to != Target.onnx ? Profile.load("tflite") : null;
         Profile p;
         try {
             p = Profile.load(profileName);
         } catch (IllegalArgumentException e) {
             throw usageError("--profile: " + e.getMessage());
         }
-        if (to == Target.tflite && !"tflite".equals(p.target()))
+        if (to != Target.onnx && !"tflite".equals(p.target()))
             throw usageError("--profile " + profileName + " describes an ONNX target; use it with --to onnx");
         if (opset != null && p.opset() != null && !opset.equals(p.opset()))
             throw usageError("--opset " + opset + " contradicts --profile " + profileName + ", which writes opset " + p.opset());
@@ -283,7 +313,7 @@ final class ConvertCommand extends BaseCommand {
 
     /** Runs the chosen passes (for onnx always, so that shapes are inferred for the profile check). */
     private void runPasses(Graph g, PassOptions o) {
-        if (passes.isEmpty() && to == Target.tflite) return;
+        if (passes.isEmpty() && to != Target.onnx) return;
         new PassManager(PassCatalog.instances(passes, "--pass", o.portable()), 8).run(g, PassContext.standard(o));
     }
 
@@ -341,6 +371,68 @@ final class ConvertCommand extends BaseCommand {
         } catch (RuntimeException e) {
             throw CliException.failed("file '" + model + "': TFLite conversion failed: " + e, e);
         }
+        ModelInfo info;
+        try {
+            info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());
+        } catch (IllegalArgumentException e) {
+            throw CliException.failed("file '" + model + "': the TFLite emitter produced an unreadable flatbuffer: " + e.getMessage(), e);
+        }
+        return new Planned(name, OutputWriter.bytes(name, bytes), info);
+    }
+
+    private Planned int8(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
+            runPasses(g, po);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, false);
+        } catch (dev.onnxport.backends.quant.CalibrationException e) {
+            throw CliException.usage("file '" + model + "': --int8: " + e.getMessage(), e);
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --int8: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': int8 TFLite conversion failed: " + e, e);
+        }
+        return planned(name, bytes);
+    }
+
+    private Planned edgetpu(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            List<Map<String, dev.onnxport.ir.Tensor>> samples = Int8Convert.samples(g, quant, err(), quiet);
+            PassOptions po = new PassOptions("nhwc").withPortable(portable);
+            runPasses(g, po);
+            bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, true);
+        } catch (dev.onnxport.backends.quant.CalibrationException e) {
+            throw CliException.usage("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': Edge TPU conversion failed: " + e, e);
+        }
+        Planned p = planned(name, bytes);
+        return new Planned(p.name(), p.output(), p.info(), dev.onnxport.backends.tflite.EdgeTpuCheck.check(bytes).summary());
+    }
+
+    private Planned dynamicRange(String name, Map<String, long[]> shapes) {
+        Graph g = load(shapes);
+        byte[] bytes;
+        try {
+            PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
+            runPasses(g, po);
+            bytes = dev.onnxport.backends.quant.Int8Pipeline.dynamicRange(g, po, new java.util.HashSet<>(noPasses), Int8Convert.quantOptions(quant));
+        } catch (ConversionException e) {
+            throw CliException.failed("file '" + model + "': --dynamic-range: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw CliException.failed("file '" + model + "': dynamic-range TFLite conversion failed: " + e, e);
+        }
+        return planned(name, bytes);
+    }
+
+    private Planned planned(String name, byte[] bytes) {
         ModelInfo info;
         try {
             info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());
@@ -422,6 +514,7 @@ final class ConvertCommand extends BaseCommand {
             for (ModelInfo.TensorDesc t : info.outputs) w = Math.max(w, t.name().length());
             for (ModelInfo.TensorDesc t : info.inputs) out().println(tensorLine("input ", t, w));
             for (ModelInfo.TensorDesc t : info.outputs) out().println(tensorLine("output", t, w));
+            if (p.note() != null) out().println("  " + p.note());
         }
         out().flush();
     }

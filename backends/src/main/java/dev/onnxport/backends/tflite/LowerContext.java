@@ -73,6 +73,9 @@ public final class LowerContext {
 
     public boolean hasTensor(Value v) { return tensors.containsKey(v); }
 
+    /** Every IR value that has a tensor, with its tensor index. */
+    Map<Value, Integer> valueTensors() { return java.util.Collections.unmodifiableMap(tensors); }
+
     private int activation(Value v) {
         if (v.shape() == null) throw new ConversionException("value '" + v.name() + "' has unknown shape");
         return mb.addTensor(v.name(), tfliteType(v.dtype()), staticShape(v.shape()), signature(v.shape()), null, null);

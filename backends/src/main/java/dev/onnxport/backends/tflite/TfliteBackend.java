@@ -43,7 +43,26 @@ public final class TfliteBackend {
         return out;
     }
 
-    public byte[] emit(Graph g, TfliteOptions options) {
+    /**
+     * An emitted model before serialisation: the builder, its subgraph inputs and outputs, and the tensor that carries
+     * each IR value (for passes over the TFLite model, such as int8 quantization, that need to know where a value went).
+     */
+    public record Emitted(TfliteModelBuilder model, int[] inputs, int[] outputs, Map<Value, Integer> valueTensors) {
+        public byte[] finish() { return TfliteBackend.finish(model, inputs, outputs); }
+    }
+
+    public byte[] emit(Graph g, TfliteOptions options) { return emitModel(g, options).finish(); }
+
+    /** Serialises a model with the onnxport description and its min_runtime_version metadata. */
+    public static byte[] finish(TfliteModelBuilder mb, int[] inputs, int[] outputs) {
+        Map<String, byte[]> meta = new LinkedHashMap<>();
+        meta.put("min_runtime_version", TfliteModelBuilder.paddedString(RuntimeVersions.minRuntime(mb.opcodes())));
+        // which ONNX tensor each tensor carries (JSON, see ProvenanceMetadata): lets `onnxport check` compare per layer
+        meta.put(ProvenanceMetadata.NAME, mb.provenance().toBytes());
+        return mb.finish(inputs, outputs, "onnxport", meta);
+    }
+
+    public Emitted emitModel(Graph g, TfliteOptions options) {
         TfliteModelBuilder mb = new TfliteModelBuilder();
         LowerContext ctx = new LowerContext(mb, options);
         List<ConversionException> failures = new ArrayList<>();
@@ -92,10 +111,6 @@ public final class TfliteBackend {
             if (ctx.hasTensor(v)) outputs[i] = ctx.tensor(v);
         }
         if (!failures.isEmpty()) throw new ConversionFailures("TFLite conversion of graph '" + g.name() + "' failed", failures);
-        Map<String, byte[]> meta = new LinkedHashMap<>();
-        meta.put("min_runtime_version", TfliteModelBuilder.paddedString(RuntimeVersions.minRuntime(mb.opcodes())));
-        // which ONNX tensor each tensor carries (JSON, see ProvenanceMetadata): lets `onnxport check` compare per layer
-        meta.put(ProvenanceMetadata.NAME, mb.provenance().toBytes());
-        return mb.finish(inputs, outputs, "onnxport", meta);
+        return new Emitted(mb, inputs, outputs, ctx.valueTensors());
     }
 }

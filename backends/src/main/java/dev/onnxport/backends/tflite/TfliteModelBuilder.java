@@ -89,6 +89,12 @@ public final class TfliteModelBuilder {
 
     public TensorDef tensor(int i) { return tensors.get(i); }
 
+    /** The data of buffer i (read-only, positioned at 0), or null for the empty buffer 0. */
+    public ByteBuffer bufferData(int i) {
+        ByteBuffer b = buffers.get(i);
+        return b == null ? null : b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     public int tensorCount() { return tensors.size(); }
 
     public int operatorCount() { return ops.size(); }

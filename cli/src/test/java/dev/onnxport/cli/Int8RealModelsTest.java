@@ -1,0 +1,163 @@
+package dev.onnxport.cli;
+
+import dev.onnxport.backends.Pipelines;
+import dev.onnxport.backends.quant.CalibrationData;
+import dev.onnxport.backends.quant.Calibrator;
+import dev.onnxport.backends.quant.Int8Pipeline;
+import dev.onnxport.backends.runtime.TfliteRunner;
+import dev.onnxport.backends.tflite.TfliteBackend;
+import dev.onnxport.backends.tflite.TfliteOptions;
+import dev.onnxport.backends.tflite.TfliteQuantizer;
+import dev.onnxport.frontends.onnx.OnnxFrontend;
+import dev.onnxport.ir.DType;
+import dev.onnxport.ir.Graph;
+import dev.onnxport.ir.Tensor;
+import dev.onnxport.passes.InputShapes;
+import dev.onnxport.passes.PassOptions;
+import dev.onnxport.schemas.onnx.OnnxProto;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Full-integer quantization of the real image models (models/models.tsv, in the model cache) calibrated on coco20:
+ * the int8 model runs in the TFLite 2.6 interpreter on the 20 images, and its dequantized outputs must reach cosine
+ * similarity >= 0.98 with the float32 TFLite model's (mean over images, per output); a classifier's top-1 must agree
+ * with float32 on >= 90% of the images. Figures go to target/int8/results.tsv (docs/QUANTIZATION.md). Models that
+ * are missing, or do not convert in float32 yet, are skipped.
+ */
+class Int8RealModelsTest {
+    /**
+     * A model, its input and preprocessing, the output a classifier's top-1 is read from, whether the thresholds are
+     * claimed (a failure fails the build; unclaimed models only report their figures), and how many of the coco20
+     * images the TFLite 2.6 evaluation uses by default (its int8 kernels are slow: u2netp takes about a minute an image).
+     */
+    record Spec(String name, String input, long[] shape, double[] mean, double[] std, String classifierOutput, boolean claimed, int images) {}
+
+    static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406}, IMAGENET_STD = {0.229, 0.224, 0.225};
+
+    static final List<Spec> SPECS = List.of(
+            new Spec("pplcnet-orientation", "x", new long[] {1, 3, 224, 224}, IMAGENET_MEAN, IMAGENET_STD, "fetch_name_0", true, 20),
+            new Spec("ppocr-mobile-v2-cls", "x", new long[] {1, 3, 48, 192}, new double[] {0.5}, new double[] {0.5}, "softmax_0.tmp_0", true, 20),
+            new Spec("mtcnn-onet", "input_3", new long[] {1, 48, 48, 3}, new double[] {127.5 / 255}, new double[] {128.0 / 255}, "softmax_2", true, 20),
+            new Spec("yolov8n-nudenet-320", "images", new long[] {1, 3, 320, 320}, new double[] {0}, new double[] {1}, null, true, 20),
+            new Spec("picodet-layout-cdla", "image", new long[] {1, 3, 800, 608}, IMAGENET_MEAN, IMAGENET_STD, null, false, 20),
+            new Spec("u2netp", "input.1", new long[] {1, 3, 320, 320}, IMAGENET_MEAN, IMAGENET_STD, null, false, 4));
+
+    @TempDir static Path cache;
+
+    @TestFactory
+    Stream<DynamicTest> realModels() {
+        Int8Data.useSharedCoco20(cache);
+        String filter = System.getProperty("onnxport.models", "");
+        List<DynamicTest> r = new ArrayList<>();
+        for (Spec s : SPECS) {
+            if (!filter.isEmpty() && !s.name().matches(filter)) continue;
+            r.add(DynamicTest.dynamicTest(s.name(), () -> check(s)));
+        }
+        return r.stream();
+    }
+
+    static Graph load(Path f, Spec s) {
+        Graph g = OnnxFrontend.load(f).graph();
+        InputShapes.apply(g, Map.of(s.input(), s.shape()), null);
+        return g;
+    }
+
+    void check(Spec s) throws Exception {
+        Path f = Int8Data.models().resolve(s.name() + ".onnx");
+        Assumptions.assumeTrue(Files.exists(f), "model not in the cache: " + f);
+        Assumptions.assumeTrue(Int8Data.data() != null, "no shared data folder with coco20");
+        // float32 reference, in the TFLite layout
+        Graph gf = load(f, s);
+        TfliteBackend.Emitted em;
+        try {
+            Pipelines.prepareTflite(gf, PassOptions.DEFAULT);
+            em = new TfliteBackend().emitModel(gf, TfliteOptions.FLOAT32);
+        } catch (RuntimeException e) {
+            Assumptions.abort("does not convert in float32: " + e.getMessage().lines().findFirst().orElse(""));
+            return;
+        }
+        byte[] floatModel = em.finish();
+
+        Graph g = load(f, s);
+        List<Map<String, Tensor>> samples = CalibrationData.samples(List.of(new CalibrationData.Source(null, "coco20")),
+                Int8Pipeline.inputs(g), new CalibrationData.Preprocess(s.mean(), s.std(), null, false), m -> {});
+        OnnxProto.ModelProto proto = OnnxFrontend.parse(f);
+        long t0 = System.nanoTime();
+        Calibrator.Options co = new Calibrator.Options(
+                dev.onnxport.backends.quant.RangeStats.Method.valueOf(System.getProperty("onnxport.int8.method", "percentile").toUpperCase(Locale.ROOT)),
+                Double.parseDouble(System.getProperty("onnxport.int8.percentile", "99.99")), Calibrator.Progress.NONE);
+        Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, PassOptions.DEFAULT, samples,
+                new Int8Pipeline.Options(co, new TfliteQuantizer.Options(true, false, TfliteQuantizer.IoType.FLOAT32, false,
+                        Boolean.getBoolean("onnxport.int8.floathead"))));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        Path dir = Path.of("target", "int8");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(s.name() + "_full_integer_quant.tflite"), out.model());
+        Files.write(dir.resolve(s.name() + "_float32.tflite"), floatModel);
+
+        List<String> bad = dev.onnxport.backends.tflite.TfliteQuantCheck.violations(out.model());
+        org.junit.jupiter.api.Assertions.assertTrue(bad.isEmpty(), String.join("\n", bad));
+        int images = Math.min(samples.size(), Integer.getInteger("onnxport.int8.images", s.images()));
+        Map<String, double[]> cos = new LinkedHashMap<>();
+        int agree = 0;
+        try (TfliteRunner fr = new TfliteRunner(floatModel); TfliteRunner qr = new TfliteRunner(out.model())) {
+            for (int i = 0; i < images; i++) {
+                Map<String, Tensor> in = Calibrator.tfliteInputs(gf, em, samples.get(i));
+                Map<String, Tensor> a = fr.run(in), b = qr.run(in);
+                for (String k : a.keySet()) {
+                    double c = cosine(a.get(k), b.get(k));
+                    cos.computeIfAbsent(k, x -> new double[images])[i] = c;
+                }
+                if (s.classifierOutput() != null && argmax(a.get(s.classifierOutput())) == argmax(b.get(s.classifierOutput()))) agree++;
+            }
+        }
+        StringBuilder line = new StringBuilder(s.name()).append('\t').append(images).append(" images\t").append(out.quantization().int8Ops()).append('/')
+                .append(out.quantization().totalOps()).append('\t').append(out.quantization().floatOps()).append('\t')
+                .append(out.calibration().fromOnnx()).append('+').append(out.calibration().fromTflite()).append('\t').append(ms).append("ms");
+        double worst = 1;
+        for (Map.Entry<String, double[]> e : cos.entrySet()) {
+            double mean = java.util.Arrays.stream(e.getValue()).average().orElse(0);
+            double min = java.util.Arrays.stream(e.getValue()).min().orElse(0);
+            worst = Math.min(worst, mean);
+            line.append('\t').append(e.getKey()).append(String.format(Locale.ROOT, " cos mean %.4f min %.4f", mean, min));
+        }
+        if (s.classifierOutput() != null) line.append(String.format(Locale.ROOT, "\ttop1 %d/%d", agree, images));
+        System.out.println("INT8 " + line);
+        Files.writeString(dir.resolve("results.tsv"), line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        if (!s.claimed()) {
+            Assumptions.assumeTrue(worst >= 0.98, "not claimed, below the thresholds: " + line);
+            return;
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(worst >= 0.98, "cosine similarity " + worst + " < 0.98: " + line);
+        if (s.classifierOutput() != null)
+            org.junit.jupiter.api.Assertions.assertTrue(agree >= 0.9 * images, "top-1 agreement " + agree + "/" + images);
+    }
+
+    static double cosine(Tensor a, Tensor b) {
+        double[] x = a.dtype() == DType.FLOAT32 ? a.toDoubles() : a.cast(DType.FLOAT32).toDoubles();
+        double[] y = b.dtype() == DType.FLOAT32 ? b.toDoubles() : b.cast(DType.FLOAT32).toDoubles();
+        double d = 0, nx = 0, ny = 0;
+        for (int i = 0; i < x.length; i++) { d += x[i] * y[i]; nx += x[i] * x[i]; ny += y[i] * y[i]; }
+        if (nx == 0 && ny == 0) return 1;
+        return d / Math.sqrt(nx * ny);
+    }
+
+    static int argmax(Tensor t) {
+        double[] v = t.toDoubles();
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
