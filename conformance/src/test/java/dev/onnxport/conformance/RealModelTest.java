@@ -1,5 +1,6 @@
 package dev.onnxport.conformance;
 
+import dev.onnxport.cli.check.Npy;
 import dev.onnxport.backends.Pipelines;
 import dev.onnxport.backends.onnx.OnnxBackend;
 import dev.onnxport.backends.onnx.OnnxOptions;

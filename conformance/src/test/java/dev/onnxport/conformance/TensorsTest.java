@@ -1,5 +1,6 @@
 package dev.onnxport.conformance;
 
+import dev.onnxport.cli.check.Npy;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Tensor;
 import org.junit.jupiter.api.Test;
