@@ -371,13 +371,7 @@ final class ConvertCommand extends BaseCommand {
         } catch (RuntimeException e) {
             throw CliException.failed("file '" + model + "': TFLite conversion failed: " + e, e);
         }
-        ModelInfo info;
-        try {
-            info = TfliteInspector.inspect(bytes, outDir.resolve(name).toString());
-        } catch (IllegalArgumentException e) {
-            throw CliException.failed("file '" + model + "': the TFLite emitter produced an unreadable flatbuffer: " + e.getMessage(), e);
-        }
-        return new Planned(name, OutputWriter.bytes(name, bytes), info);
+        return planned(name, bytes);
     }
 
     private Planned int8(String name, Map<String, long[]> shapes) {

@@ -7,6 +7,9 @@ import tflite.CastOptions;
 import tflite.ReshapeOptions;
 import tflite.TransposeOptions;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Small emission helpers shared by the op families: each writes one TFLite op into a new temporary tensor. */
 public final class Emit {
     private Emit() {}
@@ -52,5 +55,28 @@ public final class Emit {
     public static void castInto(LowerContext c, int in, int out) {
         c.op(BuiltinOperator.CAST, 1, new int[] {in}, new int[] {out}, BuiltinOptions.CastOptions,
                 b -> { CastOptions.startCastOptions(b); return CastOptions.endCastOptions(b); });
+    }
+
+    /**
+     * Merges adjacent dims of equal broadcast kind (a full or 1, b full or 1); size-1 dims of both are dropped. TFLite 2.6
+     * broadcasting kernels abort above rank 4, so binary ops reshape their operands to these merged shapes first.
+     */
+    static long[][] collapseBroadcast(long[] a, long[] b) {
+        List<Long> ra = new ArrayList<>(), rb = new ArrayList<>();
+        int prev = -1;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == 1 && b[i] == 1) continue;
+            int kind = (a[i] == 1 ? 1 : 0) | (b[i] == 1 ? 2 : 0);
+            if (kind == prev) {
+                ra.set(ra.size() - 1, ra.get(ra.size() - 1) * a[i]);
+                rb.set(rb.size() - 1, rb.get(rb.size() - 1) * b[i]);
+            } else {
+                ra.add(a[i]);
+                rb.add(b[i]);
+                prev = kind;
+            }
+        }
+        if (ra.isEmpty()) { ra.add(1L); rb.add(1L); }
+        return new long[][] {ra.stream().mapToLong(Long::longValue).toArray(), rb.stream().mapToLong(Long::longValue).toArray()};
     }
 }

@@ -112,7 +112,7 @@ final class TfliteIndexEmit {
     T bcast(T a, T b, T dest, Binary op) {
         long[] os = broadcast(a.shape(), b.shape());
         if (!needsBroadcast(a, b) || os.length <= 4) return op.apply(a, b, dest);
-        long[][] cs = collapse(pad1(a.shape(), os.length), pad1(b.shape(), os.length));
+        long[][] cs = Emit.collapseBroadcast(pad1(a.shape(), os.length), pad1(b.shape(), os.length));
         if (cs[0].length > 4) throw new ConversionException("broadcasting " + Arrays.toString(a.shape()) + " with "
                 + Arrays.toString(b.shape()) + " needs more than 4 dims (TFLite 2.6 broadcast kernels)");
         return reshape(op.apply(reshape(a, cs[0]), reshape(b, cs[1]), null), os, dest);
@@ -123,26 +123,6 @@ final class TfliteIndexEmit {
         Arrays.fill(o, 1);
         System.arraycopy(s, 0, o, r - s.length, s.length);
         return o;
-    }
-
-    /** Merges adjacent dims of equal broadcast kind (a full or 1, b full or 1); size-1 dims of both are dropped. */
-    static long[][] collapse(long[] a, long[] b) {
-        List<Long> ra = new ArrayList<>(), rb = new ArrayList<>();
-        int prev = -1;
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == 1 && b[i] == 1) continue;
-            int kind = (a[i] == 1 ? 1 : 0) | (b[i] == 1 ? 2 : 0);
-            if (kind == prev) {
-                ra.set(ra.size() - 1, ra.get(ra.size() - 1) * a[i]);
-                rb.set(rb.size() - 1, rb.get(rb.size() - 1) * b[i]);
-            } else {
-                ra.add(a[i]);
-                rb.add(b[i]);
-                prev = kind;
-            }
-        }
-        if (ra.isEmpty()) { ra.add(1L); rb.add(1L); }
-        return new long[][] {ra.stream().mapToLong(Long::longValue).toArray(), rb.stream().mapToLong(Long::longValue).toArray()};
     }
 
     static int maxRank(T a, T b) { return Math.max(a.rank(), b.rank()); }

@@ -304,7 +304,7 @@ final class TfliteNnEmit {
         boolean bcast = !Arrays.equals(a.shape(), b.shape());
         if (bcast && os.length > 4) {
             // collapse runs of dims that broadcast alike so that the 4-D broadcast kernels apply
-            long[][] cs = collapse(pad1(a.shape(), os.length), pad1(b.shape(), os.length));
+            long[][] cs = Emit.collapseBroadcast(pad1(a.shape(), os.length), pad1(b.shape(), os.length));
             if (cs != null && cs[0].length <= 4) {
                 T ar = reshape(c, a, cs[0], null), br = reshape(c, b, cs[1], null);
                 T r = binary(c, op, ar, br, null);
@@ -339,26 +339,6 @@ final class TfliteNnEmit {
         Arrays.fill(o, 1);
         System.arraycopy(s, 0, o, r - s.length, s.length);
         return o;
-    }
-
-    /** Merges adjacent dims of equal broadcast kind; returns {a', b'} or null. */
-    private static long[][] collapse(long[] a, long[] b) {
-        List<Long> ra = new ArrayList<>(), rb = new ArrayList<>();
-        int prevKind = -1;
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == 1 && b[i] == 1) continue;
-            int kind = (a[i] == 1 ? 1 : 0) | (b[i] == 1 ? 2 : 0);
-            if (kind == prevKind) {
-                ra.set(ra.size() - 1, ra.get(ra.size() - 1) * a[i]);
-                rb.set(rb.size() - 1, rb.get(rb.size() - 1) * b[i]);
-            } else {
-                ra.add(a[i]);
-                rb.add(b[i]);
-                prevKind = kind;
-            }
-        }
-        if (ra.isEmpty()) { ra.add(1L); rb.add(1L); }
-        return new long[][] {ra.stream().mapToLong(Long::longValue).toArray(), rb.stream().mapToLong(Long::longValue).toArray()};
     }
 
     static T add(LowerContext c, T a, T b, T into) { return binary(c, BuiltinOperator.ADD, a, b, into); }

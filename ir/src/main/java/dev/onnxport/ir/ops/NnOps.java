@@ -74,17 +74,19 @@ final class NnOps {
 
     // ------------------------------------------------------------------------------------------- conv & pools
 
+    /** The kernel size the weights imply (dims 2.. of a weight of the input's rank), or null when not static. */
+    private static long[] weightKernel(Shape x, Shape w) {
+        if (w.rank() != x.rank()) return null;
+        Shape kd = Shape.of(w.dims().subList(2, w.rank()));
+        return kd.isStatic() ? kd.toArray() : null;
+    }
+
     static List<ValueType> conv(Node n) {
         Value xv = n.input(0), wv = n.input(1);
         Shape x = Shapes.requireShape(xv);
         Shape w = Shapes.requireShape(wv);
         List<Dim> sp = spatial(n, x);
-        long[] defK = null;
-        if (w.rank() == x.rank()) {
-            List<Dim> kd = w.dims().subList(2, w.rank());
-            if (Shape.of(kd).isStatic()) defK = Shape.of(kd).toArray();
-        }
-        NnGeometry.Window win = NnGeometry.window(n, defK);
+        NnGeometry.Window win = NnGeometry.window(n, weightKernel(x, w));
         if (win.spatial() != sp.size()) throw new ConversionException("kernel has " + win.spatial() + " dims, input " + sp.size() + " spatial dims");
         List<Dim> out = new ArrayList<>();
         for (int i = 0; i < sp.size(); i++) out.add(NnGeometry.forwardDim(win, i, sp.get(i), sym(n, "s" + i)));
@@ -96,12 +98,7 @@ final class NnOps {
         Shape x = Shapes.requireShape(xv);
         Shape w = Shapes.requireShape(wv);
         List<Dim> sp = spatial(n, x);
-        long[] defK = null;
-        if (w.rank() == x.rank()) {
-            List<Dim> kd = w.dims().subList(2, w.rank());
-            if (Shape.of(kd).isStatic()) defK = Shape.of(kd).toArray();
-        }
-        NnGeometry.Window win = NnGeometry.window(n, defK);
+        NnGeometry.Window win = NnGeometry.window(n, weightKernel(x, w));
         int s = sp.size();
         long[] op = NnGeometry.outputPadding(n, s);
         long[] os = NnGeometry.spatialOutputShape(n, s);
