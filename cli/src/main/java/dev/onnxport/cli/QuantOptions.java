@@ -108,9 +108,14 @@ final class QuantOptions {
             + "probabilities such as a detector's scores.")
     boolean floatHead;
 
+    @Option(names = "--no-bias-correction", description = "--int8: leave the biases as they are. By default the expected output shift "
+            + "that rounding the weights to int8 causes (sum of weight error x the input's mean per channel on the calibration data) "
+            + "is taken off each CONV_2D and FULLY_CONNECTED bias.")
+    boolean noBiasCorrection;
+
     boolean anyCalibrationOption(CommandLine.ParseResult pr) {
         for (String o : List.of("--calib", "--calib-mean", "--calib-std", "--calib-scale", "--calib-order", "--calib-method",
-                "--calib-percentile", "--io-dtype", "--int8-float-head"))
+                "--calib-percentile", "--io-dtype", "--int8-float-head", "--no-bias-correction"))
             if (pr.hasMatchedOption(o)) return true;
         return false;
     }

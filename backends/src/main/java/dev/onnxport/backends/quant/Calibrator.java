@@ -29,7 +29,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 
 /**
  * The calibration run: value ranges for every float32 activation tensor of an emitted (float) TFLite model.
@@ -57,8 +56,51 @@ public final class Calibrator {
         public static final Options DEFAULT = new Options(RangeStats.Method.PERCENTILE, 99.99, Progress.NONE);
     }
 
-    /** The ranges by TFLite tensor index, and how many tensors were measured in each engine. */
-    public record Result(Map<Integer, Range> ranges, int fromOnnx, int fromTflite) {}
+    /**
+     * The ranges by TFLite tensor index, how many tensors were measured in each engine, and the per-channel means
+     * (over the samples and every position) of the tensors asked for, along the TFLite tensor's last axis.
+     */
+    public record Result(Map<Integer, Range> ranges, int fromOnnx, int fromTflite, Map<Integer, double[]> channelMeans) {
+        public Result(Map<Integer, Range> ranges, int fromOnnx, int fromTflite) { this(ranges, fromOnnx, fromTflite, Map.of()); }
+    }
+
+    /** A float32 buffer of a measured tensor with its shape. */
+    interface Sink {
+        void accept(String key, FloatBuffer data, long[] shape);
+    }
+
+    /** Per-channel sums of some tensors along one axis each. */
+    static final class ChannelMeans {
+        private final Map<String, Integer> axis = new HashMap<>();
+        private final Map<String, double[]> sum = new HashMap<>();
+        private final Map<String, Long> count = new HashMap<>();
+
+        void want(String key, int ax) { axis.put(key, ax); }
+
+        boolean wants(String key) { return axis.containsKey(key); }
+
+        void observe(String key, FloatBuffer fb, long[] shape) {
+            Integer ax = axis.get(key);
+            if (ax == null || shape == null || ax >= shape.length) return;
+            int channels = (int) shape[ax];
+            long inner = 1;
+            for (int i = ax + 1; i < shape.length; i++) inner *= shape[i];
+            double[] s = sum.computeIfAbsent(key, k -> new double[channels]);
+            if (s.length != channels) return;
+            int n = fb.remaining();
+            for (int i = 0; i < n; i++) s[(int) ((i / inner) % channels)] += fb.get(fb.position() + i);
+            count.merge(key, (long) n / Math.max(1, channels), Long::sum);
+        }
+
+        double[] mean(String key) {
+            double[] s = sum.get(key);
+            Long c = count.get(key);
+            if (s == null || c == null || c == 0) return null;
+            double[] m = new double[s.length];
+            for (int i = 0; i < s.length; i++) m[i] = s[i] / c;
+            return m;
+        }
+    }
 
     /**
      * @param onnx    the original ONNX model (the one the graph was read from)
@@ -67,6 +109,15 @@ public final class Calibrator {
      * @param samples calibration inputs by ONNX input name, in the ONNX model's layout
      */
     public static Result calibrate(OnnxProto.ModelProto onnx, Graph g, TfliteBackend.Emitted em, List<Map<String, Tensor>> samples, Options o) {
+        return calibrate(onnx, g, em, samples, Set.of(), o);
+    }
+
+    /**
+     * As above, and the per-channel means of the activation tensors in meanOf (along their last axis in the TFLite
+     * model), measured in the same runs.
+     */
+    public static Result calibrate(OnnxProto.ModelProto onnx, Graph g, TfliteBackend.Emitted em, List<Map<String, Tensor>> samples,
+                                   Set<Integer> meanOf, Options o) {
         if (samples.isEmpty()) throw new CalibrationException("no calibration samples");
         Set<Integer> activations = floatActivations(em.model(), em.inputs());
 
@@ -87,6 +138,28 @@ public final class Calibrator {
                 if (produced.contains(name) || inputs.contains(name) && samples.get(0).containsKey(name)) onnxOf.put(t, name);
             }
         }
+        // the TFLite tensor's last axis is ONNX axis perm[rank - 1] of the ONNX tensor it carries
+        Map<Integer, Provenance> provOf = new HashMap<>();
+        for (Map.Entry<Value, Integer> e : em.valueTensors().entrySet()) provOf.putIfAbsent(e.getValue(), e.getKey().provenance());
+        ChannelMeans means = new ChannelMeans();
+        Map<Integer, String> meanKey = new LinkedHashMap<>();
+        for (int t : meanOf) {
+            if (!activations.contains(t)) continue;
+            int rank = em.model().tensor(t).shape().length;
+            if (rank == 0) continue;
+            if (onnxOf.containsKey(t)) {
+                Provenance p = provOf.get(t);
+                int ax = p == null || p.perm() == null ? rank - 1 : p.perm().length == rank ? p.perm()[rank - 1] : -1;
+                if (ax < 0) continue;
+                String key = onnxOf.get(t) + "@" + ax;
+                means.want(key, ax);
+                meanKey.put(t, key);
+            } else {
+                String key = "tfl:" + t + "@" + (rank - 1);
+                means.want(key, rank - 1);
+                meanKey.put(t, key);
+            }
+        }
         RangeStats stats = new RangeStats();
         boolean hist = o.method() != RangeStats.Method.MINMAX;
         int passes = hist ? 2 : 1;
@@ -97,7 +170,11 @@ public final class Calibrator {
                 for (int pass = 0; pass < passes; pass++) {
                     boolean second = pass == 1;
                     for (Map<String, Tensor> s : samples) {
-                        ort.run(s, (k, fb) -> { if (second) stats.observeHistogram(k, fb); else stats.observeMinMax(k, fb); });
+                        ort.run(s, (k, fb, shape) -> {
+                            if (second) { stats.observeHistogram(k, fb); return; }
+                            stats.observeMinMax(k, fb);
+                            for (String mk : meanKey.values()) if (mk.startsWith(k + "@")) means.observe(mk, fb, shape);
+                        });
                         o.progress().update("calibrating", ++done[0], total[0] + passes * samples.size());
                     }
                 }
@@ -107,7 +184,7 @@ public final class Calibrator {
         for (int t : activations) if (!onnxOf.containsKey(t)) rest.add(t);
         if (!rest.isEmpty()) {
             total[0] += passes * samples.size();
-            measureTflite(em, rest, g, samples, passes, stats, o.progress(), done, total);
+            measureTflite(em, rest, g, samples, passes, stats, means, o.progress(), done, total);
         }
         o.progress().finish();
         Map<Integer, Range> ranges = new LinkedHashMap<>();
@@ -116,12 +193,18 @@ public final class Calibrator {
             Range r = stats.range(key, o.method(), o.percentile());
             if (r != null) ranges.put(t, r);
         }
-        return new Result(ranges, onnxOf.size(), rest.size());
+        Map<Integer, double[]> channelMeans = new LinkedHashMap<>();
+        for (Map.Entry<Integer, String> e : meanKey.entrySet()) {
+            double[] m = means.mean(e.getValue());
+            if (m != null && m.length == em.model().tensor(e.getKey()).shape()[em.model().tensor(e.getKey()).shape().length - 1])
+                channelMeans.put(e.getKey(), m);
+        }
+        return new Result(ranges, onnxOf.size(), rest.size(), channelMeans);
     }
 
     /** Runs the float TFLite model with the given tensors made outputs; stats under "tfl:" + tensor index. */
     private static void measureTflite(TfliteBackend.Emitted model, List<Integer> tensors, Graph g, List<Map<String, Tensor>> samples, int passes,
-                                      RangeStats stats, Progress progress, int[] done, int[] total) {
+                                      RangeStats stats, ChannelMeans means, Progress progress, int[] done, int[] total) {
         TfliteModelBuilder mb = model.model();
         int[] outs = new int[model.outputs().length + tensors.size()];
         System.arraycopy(model.outputs(), 0, outs, 0, model.outputs().length);
@@ -138,7 +221,10 @@ public final class Calibrator {
                         Integer t = byName.get(e.getKey());
                         if (t == null || e.getValue().dtype() != DType.FLOAT32) continue;
                         FloatBuffer fb = e.getValue().data().asFloatBuffer();
-                        if (second) stats.observeHistogram("tfl:" + t, fb); else stats.observeMinMax("tfl:" + t, fb);
+                        if (second) { stats.observeHistogram("tfl:" + t, fb); continue; }
+                        stats.observeMinMax("tfl:" + t, fb);
+                        String mk = "tfl:" + t + "@" + (e.getValue().shape().length - 1);
+                        if (means.wants(mk)) means.observe(mk, e.getValue().data().asFloatBuffer(), e.getValue().shape());
                     }
                     progress.update("calibrating", ++done[0], total[0]);
                 }
@@ -250,7 +336,7 @@ public final class Calibrator {
         private final Set<String> inputNames;
         private final Set<String> names;
 
-        void run(Map<String, Tensor> sample, BiConsumer<String, FloatBuffer> sink) {
+        void run(Map<String, Tensor> sample, Sink sink) {
             Map<String, OnnxTensor> feed = new LinkedHashMap<>();
             try {
                 for (Map.Entry<String, Tensor> e : sample.entrySet()) {
@@ -259,14 +345,14 @@ public final class Calibrator {
                     b.put(t.data()).flip();
                     feed.put(e.getKey(), OnnxTensor.createTensor(env, b, t.shape(), javaType(t.dtype())));
                     if (names.contains(e.getKey()) && inputNames.contains(e.getKey()) && t.dtype() == DType.FLOAT32)
-                        sink.accept(e.getKey(), t.data().asFloatBuffer());
+                        sink.accept(e.getKey(), t.data().asFloatBuffer(), t.shape());
                 }
                 try (OrtSession.Result res = session.run(feed, requested)) {
                     for (Map.Entry<String, OnnxValue> e : res) {
                         if (!(e.getValue() instanceof OnnxTensor t)) continue;
                         TensorInfo info = t.getInfo();
                         if (info.type != ai.onnxruntime.OnnxJavaType.FLOAT) continue;
-                        sink.accept(e.getKey(), t.getFloatBuffer());
+                        sink.accept(e.getKey(), t.getFloatBuffer(), info.getShape());
                     }
                 }
             } catch (OrtException e) {

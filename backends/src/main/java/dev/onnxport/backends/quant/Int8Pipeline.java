@@ -28,10 +28,18 @@ public final class Int8Pipeline {
      * @param edgeTpu rewrite ops that the Edge TPU lacks into ones it has ({@link EdgeTpuRewrites}) instead of fusing
      *                hard-swish, and fail when an op cannot be quantized (set quantization.integerOnly too)
      */
-    public record Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization, boolean edgeTpu) {
-        public static final Options DEFAULT = new Options(Calibrator.Options.DEFAULT, TfliteQuantizer.Options.DEFAULT, false);
+    /**
+     * @param biasCorrection take the expected shift caused by weight rounding off each conv / fully-connected bias,
+     *                       measured on the calibration data ({@link TfliteQuantizer#quantize(TfliteBackend.Emitted, Map, Map, TfliteQuantizer.Options)})
+     */
+    public record Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization, boolean edgeTpu, boolean biasCorrection) {
+        public static final Options DEFAULT = new Options(Calibrator.Options.DEFAULT, TfliteQuantizer.Options.DEFAULT, false, true);
 
-        public Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization) { this(calibration, quantization, false); }
+        public Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization) { this(calibration, quantization, false, true); }
+
+        public Options(Calibrator.Options calibration, TfliteQuantizer.Options quantization, boolean edgeTpu) {
+            this(calibration, quantization, edgeTpu, true);
+        }
     }
 
     public record Output(byte[] model, TfliteQuantizer.Result quantization, Calibrator.Result calibration) {}
@@ -85,8 +93,9 @@ public final class Int8Pipeline {
             FuseHardSwish.apply(g);
         }
         TfliteBackend.Emitted em = new TfliteBackend().emitModel(g, TfliteOptions.FLOAT32);
-        Calibrator.Result cal = Calibrator.calibrate(onnx, g, em, samples, o.calibration());
-        TfliteQuantizer.Result q = TfliteQuantizer.quantize(em, cal.ranges(), o.quantization());
+        java.util.Set<Integer> meanOf = o.biasCorrection() ? TfliteQuantizer.biasCorrectionInputs(em.model()) : java.util.Set.of();
+        Calibrator.Result cal = Calibrator.calibrate(onnx, g, em, samples, meanOf, o.calibration());
+        TfliteQuantizer.Result q = TfliteQuantizer.quantize(em, cal.ranges(), cal.channelMeans(), o.quantization());
         return new Output(q.finish(), q, cal);
     }
 }
