@@ -184,12 +184,15 @@ public final class EdgeTpuCheck {
         Tensor t(int i) { return g.tensors(i); }
         boolean constant(int i) { return constants.contains(i); }
 
-        /** The int32 data of constant tensor i, or null. */
+        /** The data of constant int32/int64 tensor i, or null. */
         int[] ints(int i) {
-            if (i < 0 || !constant(i) || t(i).type() != TensorType.INT32) return null;
+            if (i < 0 || !constant(i)) return null;
+            byte ty = t(i).type();
+            if (ty != TensorType.INT32 && ty != TensorType.INT64) return null;
+            int w = ty == TensorType.INT32 ? 4 : 8;
             ByteBuffer d = m.buffers((int) t(i).buffer()).dataAsByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            int[] r = new int[d.remaining() / 4];
-            for (int k = 0; k < r.length; k++) r[k] = d.getInt(d.position() + 4 * k);
+            int[] r = new int[d.remaining() / w];
+            for (int k = 0; k < r.length; k++) r[k] = w == 4 ? d.getInt(d.position() + 4 * k) : (int) d.getLong(d.position() + 8 * k);
             return r;
         }
     }
