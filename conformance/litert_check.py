@@ -11,6 +11,12 @@ Real models: every tflite line of results-models.jsonl whose models/<name>/manif
 the .npy inputs beside it and compared with the expected .npy outputs (max abs error <= the manifest's tol).
 Writes results-models-litert.jsonl.
 
+Int8 real models: every cli/target/int8/<model>/manifest.json that Int8RealModelsTest left is run in LiteRT on all the
+coco20 images in input.npy, float32.tflite against int8.tflite: per output the cosine similarity of the dequantized
+int8 output with the float32 one (mean and min over the images, leaving out an image whose float32 output is empty:
+max |y| below two steps of the output's int8 scale, as the JVM test does), and for a classifier how often top-1
+agrees. Writes results-int8-litert.jsonl (the JVM figures from the manifest beside them).
+
 Exit status 1 when a node case that passed in the TFLite 2.6 JNI interpreter fails in LiteRT, or a claimed model
 fails in LiteRT; else 0. Python is only an oracle here: it is never part of the product.
 """
@@ -174,6 +180,71 @@ def check_model(mdir, manifest):
     return worst, where
 
 
+def cosine(a, b):
+    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    na, nb = float((a * a).sum()), float((b * b).sum())
+    if na == 0 and nb == 0:
+        return 1.0
+    return float((a * b).sum() / np.sqrt(na * nb)) if na > 0 and nb > 0 else 0.0
+
+
+def check_int8(mdir, man):
+    """Cosine per output (over non-empty images) and top-1 agreement of int8.tflite vs float32.tflite in LiteRT."""
+    xs = np.load(os.path.join(mdir, "input.npy"))
+    fi = make_interpreter(os.path.join(mdir, "float32.tflite"))
+    qi = make_interpreter(os.path.join(mdir, "int8.tflite"))
+    names = [d["name"] for d in fi.get_output_details()]
+    if [d["name"] for d in qi.get_output_details()] != names:
+        raise CheckFailure(f"int8 outputs {[d['name'] for d in qi.get_output_details()]} != float32 outputs {names}")
+    per = {n: [] for n in names}
+    agree = 0
+    for x in xs:
+        a = run(fi, [x])
+        b = run(qi, [x])
+        for n, fa, qb in zip(names, a, b):
+            step = man["steps"].get(n)
+            empty = step is not None and float(np.abs(fa).max()) < 2 * step
+            per[n].append((cosine(fa, qb), empty))
+        co = man.get("classifier_output")
+        if co:
+            k = names.index(co)
+            agree += int(np.argmax(a[k]) == np.argmax(b[k]))
+    outs = {}
+    for n, v in per.items():
+        kept = [c for c, e in v if not e]
+        outs[n] = {"mean": float(np.mean(kept)) if kept else 1.0, "min": float(np.min(kept)) if kept else 1.0,
+                   "empty": len(v) - len(kept), "mean_all": float(np.mean([c for c, _ in v]))}
+    return len(xs), outs, (agree if man.get("classifier_output") else None)
+
+
+def int8_models(root, runtime, bad):
+    rows = []
+    base = os.path.join(root, "cli", "target", "int8")
+    names = sorted(d for d in os.listdir(base) if os.path.exists(os.path.join(base, d, "manifest.json"))) if os.path.isdir(base) else []
+    for name in names:
+        mdir = os.path.join(base, name)
+        with open(os.path.join(mdir, "manifest.json"), encoding="utf-8") as f:
+            man = json.load(f)
+        row = {"model": name, "runtime": runtime, "claimed": man["claimed"], "status": "fail", "reason": "",
+               "jvm": man.get("jvm")}
+        try:
+            n, outs, top1 = check_int8(mdir, man)
+            row.update({"images": n, "outputs": outs, "top1": top1})
+            low = [f"{k} {v['mean']:.4f}" for k, v in outs.items() if v["mean"] < man["min_cosine"]]
+            if low:
+                row["reason"] = f"cosine below {man['min_cosine']}: " + ", ".join(low)
+            elif top1 is not None and top1 < man["min_top1"] * n:
+                row["reason"] = f"top-1 agreement {top1}/{n} below {man['min_top1']:.0%}"
+            else:
+                row["status"] = "pass"
+        except Exception as e:
+            row["reason"] = first_line(e)
+        if row["status"] == "fail" and row["claimed"]:
+            bad.append(f"int8 model {name}: claimed, fails in {runtime}: {row['reason']}")
+        rows.append(row)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(HERE, "target", "conformance"),
@@ -234,6 +305,11 @@ def main():
     write_jsonl(os.path.join(a.out, "results-models-litert.jsonl"), mrows)
     count = {s: sum(1 for r in mrows if r["status"] == s) for s in ("pass", "fail", "skip")}
     print(f"[litert_check] real models in {runtime}: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped")
+
+    irows = int8_models(os.path.dirname(HERE), runtime, bad)
+    write_jsonl(os.path.join(a.out, "results-int8-litert.jsonl"), irows)
+    count = {s: sum(1 for r in irows if r["status"] == s) for s in ("pass", "fail")}
+    print(f"[litert_check] int8 real models in {runtime}: {count['pass']} passed, {count['fail']} failed")
 
     for b in bad:
         print("[litert_check] FAIL " + b, file=sys.stderr)

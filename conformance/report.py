@@ -2,7 +2,8 @@
 """Writes docs/CONFORMANCE.md from the results the conformance tests left in conformance/target/conformance/.
 
 Reads results-tflite.jsonl (TFLite 2.6 JNI), results-litert.jsonl (LiteRT, from litert_check.py), results-onnx.jsonl
-(ONNX round trip in onnxruntime-java), results-models.jsonl and results-models-litert.jsonl (real models). Missing
+(ONNX round trip in onnxruntime-java), results-models.jsonl and results-models-litert.jsonl (real models),
+results-int8-litert.jsonl (int8 real models, TFLite 2.6 JNI figures from the manifests beside LiteRT's). Missing
 files count as no results. The output depends only on these files (sorted; no dates), so it can be committed.
 Standard library only.
 """
@@ -198,6 +199,40 @@ def main():
         w("| --- | --- | --- |")
         for n, t, why in reasons:
             w(f"| {cell(n)} | {cell(t)} | {cell(clip(why, 400))} |")
+        w("")
+
+    # ------------------------------------------------------------------ int8
+    irows = read_jsonl(os.path.join(a.out, "results-int8-litert.jsonl"))
+    w("## Int8 real models (`--int8 --calib coco20`)")
+    w("")
+    if not irows:
+        w("No results (Int8RealModelsTest left no manifest in cli/target/int8/).")
+        w("")
+    else:
+        w("The int8 file of each image model against its float32 file on the coco20 images: per output the mean (min) cosine")
+        w("similarity of the dequantized int8 output with the float32 one, leaving out images whose float32 output is empty")
+        w("(max |y| below two int8 steps of that output; how many, in brackets); for classifiers the top-1 agreement.")
+        w("Threshold: mean cosine >= 0.98 on every output, top-1 >= 90%. TFLite 2.6 JNI runs the images its test uses")
+        w("(its int8 kernels are slow); LiteRT runs all of them. Options per model: docs/QUANTIZATION.md.")
+        w("")
+        w("| model | claimed | TFLite 2.6 JNI | LiteRT | LiteRT verdict |")
+        w("| --- | --- | --- | --- | --- |")
+
+        def figs(outs, images, top1):
+            if not outs:
+                return "–"
+            parts = []
+            for k, v in outs.items():
+                e = f" [{v['empty']} empty]" if v.get("empty") else ""
+                parts.append(f"{k} {v['mean']:.4f} ({v['min']:.4f}){e}")
+            t = f"; top-1 {top1}/{images}" if top1 is not None else ""
+            return f"{images} images: " + ", ".join(parts) + t
+
+        for r in sorted(irows, key=lambda r: r["model"]):
+            j = r.get("jvm") or {}
+            verdict = "pass" if r["status"] == "pass" else (("**FAIL**" if r["claimed"] else "FAIL (not claimed)") + ": " + clip(r["reason"], 200))
+            w(f"| {cell(r['model'])} | {'yes' if r['claimed'] else 'no'} | {cell(figs(j.get('outputs'), j.get('images'), j.get('top1')))} | "
+              f"{cell(figs(r.get('outputs'), r.get('images'), r.get('top1')))} | {cell(verdict)} |")
         w("")
 
     # ------------------------------------------------------------------ failures

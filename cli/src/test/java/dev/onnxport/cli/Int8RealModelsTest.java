@@ -31,10 +31,14 @@ import java.util.stream.Stream;
 
 /**
  * Full-integer quantization of the real image models (models/models.tsv, in the model cache) calibrated on coco20:
- * the int8 model runs in the TFLite 2.6 interpreter on the 20 images, and its dequantized outputs must reach cosine
+ * the int8 model runs in the TFLite 2.6 interpreter on the coco20 images, and its dequantized outputs must reach cosine
  * similarity >= 0.98 with the float32 TFLite model's (mean over images, per output); a classifier's top-1 must agree
- * with float32 on >= 90% of the images. Figures go to target/int8/results.tsv (docs/QUANTIZATION.md). Models that
- * are missing, or do not convert in float32 yet, are skipped.
+ * with float32 on >= 90% of the images. An image whose float32 output is "empty" for an output (max |y| below two steps
+ * of the int8 scale that output is dequantized from, e.g. a saliency mask with nothing salient under LOGISTIC's fixed
+ * 1/256 steps) has no meaningful cosine for it: it is left out of that output's mean and counted as such.
+ * Figures go to target/int8/results.tsv (docs/QUANTIZATION.md); the float32 and int8 files, the preprocessed inputs of
+ * all 20 images and a manifest go to target/int8/&lt;model&gt;/ for the LiteRT check of conformance/litert_check.py,
+ * which applies the same rule in current LiteRT. Models that are missing, or do not convert in float32 yet, are skipped.
  */
 class Int8RealModelsTest {
     /**
@@ -52,7 +56,7 @@ class Int8RealModelsTest {
             new Spec("mtcnn-onet", "input_3", new long[] {1, 48, 48, 3}, new double[] {127.5 / 255}, new double[] {128.0 / 255}, "softmax_2", true, 20),
             new Spec("yolov8n-nudenet-320", "images", new long[] {1, 3, 320, 320}, new double[] {0}, new double[] {1}, null, true, 20),
             new Spec("picodet-layout-cdla", "image", new long[] {1, 3, 800, 608}, IMAGENET_MEAN, IMAGENET_STD, null, false, 20),
-            new Spec("u2netp", "input.1", new long[] {1, 3, 320, 320}, IMAGENET_MEAN, IMAGENET_STD, null, false, 4));
+            new Spec("u2netp", "input.1", new long[] {1, 3, 320, 320}, IMAGENET_MEAN, IMAGENET_STD, null, true, 4));
 
     @TempDir static Path cache;
 
@@ -110,28 +114,31 @@ class Int8RealModelsTest {
         List<String> bad = dev.onnxport.backends.tflite.TfliteQuantCheck.violations(out.model());
         org.junit.jupiter.api.Assertions.assertTrue(bad.isEmpty(), String.join("\n", bad));
         int images = Math.min(samples.size(), Integer.getInteger("onnxport.int8.images", s.images()));
+        Map<String, Double> steps = outputSteps(out.model());
         Map<String, double[]> cos = new LinkedHashMap<>();
+        Map<String, boolean[]> empty = new LinkedHashMap<>();
         int agree = 0;
         try (TfliteRunner fr = new TfliteRunner(floatModel); TfliteRunner qr = new TfliteRunner(out.model())) {
             for (int i = 0; i < images; i++) {
                 Map<String, Tensor> in = Calibrator.tfliteInputs(gf, em, samples.get(i));
                 Map<String, Tensor> a = fr.run(in), b = qr.run(in);
                 for (String k : a.keySet()) {
-                    double c = cosine(a.get(k), b.get(k));
-                    cos.computeIfAbsent(k, x -> new double[images])[i] = c;
+                    cos.computeIfAbsent(k, x -> new double[images])[i] = cosine(a.get(k), b.get(k));
+                    empty.computeIfAbsent(k, x -> new boolean[images])[i] = isEmpty(a.get(k), steps.get(k));
                 }
                 if (s.classifierOutput() != null && argmax(a.get(s.classifierOutput())) == argmax(b.get(s.classifierOutput()))) agree++;
             }
         }
+        exportForLitert(s, dir, floatModel, out.model(), samples, gf, em, steps, cos, empty, agree, images);
         StringBuilder line = new StringBuilder(s.name()).append('\t').append(images).append(" images\t").append(out.quantization().int8Ops()).append('/')
                 .append(out.quantization().totalOps()).append('\t').append(out.quantization().floatOps()).append('\t')
                 .append(out.calibration().fromOnnx()).append('+').append(out.calibration().fromTflite()).append('\t').append(ms).append("ms");
         double worst = 1;
         for (Map.Entry<String, double[]> e : cos.entrySet()) {
-            double mean = java.util.Arrays.stream(e.getValue()).average().orElse(0);
-            double min = java.util.Arrays.stream(e.getValue()).min().orElse(0);
-            worst = Math.min(worst, mean);
-            line.append('\t').append(e.getKey()).append(String.format(Locale.ROOT, " cos mean %.4f min %.4f", mean, min));
+            Stats st = stats(e.getValue(), empty.get(e.getKey()));
+            worst = Math.min(worst, st.mean());
+            line.append('\t').append(e.getKey()).append(String.format(Locale.ROOT, " cos mean %.4f min %.4f", st.mean(), st.min()));
+            if (st.excluded() > 0) line.append(String.format(Locale.ROOT, " (%d empty left out; all %.4f)", st.excluded(), st.meanAll()));
         }
         if (s.classifierOutput() != null) line.append(String.format(Locale.ROOT, "\ttop1 %d/%d", agree, images));
         System.out.println("INT8 " + line);
@@ -143,6 +150,103 @@ class Int8RealModelsTest {
         org.junit.jupiter.api.Assertions.assertTrue(worst >= 0.98, "cosine similarity " + worst + " < 0.98: " + line);
         if (s.classifierOutput() != null)
             org.junit.jupiter.api.Assertions.assertTrue(agree >= 0.9 * images, "top-1 agreement " + agree + "/" + images);
+    }
+
+    /** Mean and min cosine over the images whose float output is not empty; how many were left out; the mean over all. */
+    record Stats(double mean, double min, int excluded, double meanAll) {}
+
+    static Stats stats(double[] cos, boolean[] empty) {
+        double sum = 0, min = 1, all = 0;
+        int n = 0;
+        for (int i = 0; i < cos.length; i++) {
+            all += cos[i];
+            if (empty[i]) continue;
+            sum += cos[i];
+            min = Math.min(min, cos[i]);
+            n++;
+        }
+        return new Stats(n == 0 ? 1 : sum / n, min, cos.length - n, cos.length == 0 ? 1 : all / cos.length);
+    }
+
+    /** max |y| below two quantization steps of the output (no step known: never empty). */
+    static boolean isEmpty(Tensor floatOut, Double step) {
+        if (step == null) return false;
+        double m = 0;
+        for (double v : floatOut.toDoubles()) m = Math.max(m, Math.abs(v));
+        return m < 2 * step;
+    }
+
+    /**
+     * By output name, the scale of the int8/uint8 tensor the output is (or is dequantized from, for float outputs
+     * behind a DEQUANTIZE); per-tensor scales only.
+     */
+    static Map<String, Double> outputSteps(byte[] model) {
+        tflite.Model m = tflite.Model.getRootAsModel(java.nio.ByteBuffer.wrap(model).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        tflite.SubGraph g = m.subgraphs(0);
+        Map<String, Double> r = new LinkedHashMap<>();
+        for (int o = 0; o < g.outputsLength(); o++) {
+            int t = g.outputs(o);
+            int q = t;
+            for (int k = 0; k < g.operatorsLength() && g.tensors(t).type() == tflite.TensorType.FLOAT32; k++) {
+                tflite.Operator op = g.operators(k);
+                tflite.OperatorCode c = m.operatorCodes((int) op.opcodeIndex());
+                int b = Math.max(c.builtinCode(), c.deprecatedBuiltinCode());
+                if (b == tflite.BuiltinOperator.DEQUANTIZE && op.outputsLength() == 1 && op.outputs(0) == t) q = op.inputs(0);
+            }
+            tflite.QuantizationParameters p = g.tensors(q).quantization();
+            if (g.tensors(q).type() != tflite.TensorType.FLOAT32 && p != null && p.scaleLength() == 1)
+                r.put(g.tensors(t).name(), (double) p.scale(0));
+        }
+        return r;
+    }
+
+    /**
+     * target/int8/&lt;model&gt;/: float32.tflite, int8.tflite, input.npy (every calibration image preprocessed, in the
+     * TFLite input's layout, stacked on a new first axis) and manifest.json (thresholds, output steps, the JVM figures).
+     */
+    static void exportForLitert(Spec s, Path dir, byte[] floatModel, byte[] int8Model, List<Map<String, Tensor>> samples, Graph gf,
+                                TfliteBackend.Emitted em, Map<String, Double> steps, Map<String, double[]> cos, Map<String, boolean[]> empty,
+                                int agree, int images) throws java.io.IOException {
+        Path d = dir.resolve(s.name());
+        Files.createDirectories(d);
+        Files.write(d.resolve("float32.tflite"), floatModel);
+        Files.write(d.resolve("int8.tflite"), int8Model);
+        List<Map<String, Tensor>> in = new ArrayList<>();
+        for (Map<String, Tensor> smp : samples) in.add(Calibrator.tfliteInputs(gf, em, smp));
+        org.junit.jupiter.api.Assertions.assertEquals(1, in.get(0).size(), "one input expected");
+        Tensor first = in.get(0).values().iterator().next();
+        long[] shp = first.shape();
+        long[] stacked = new long[shp.length + 1];
+        stacked[0] = in.size();
+        System.arraycopy(shp, 0, stacked, 1, shp.length);
+        java.nio.ByteBuffer all = Tensor.alloc(first.byteSize() * in.size());
+        for (Map<String, Tensor> x : in) all.put(x.values().iterator().next().data());
+        all.flip();
+        dev.onnxport.cli.check.Npy.write(d.resolve("input.npy"), Tensor.of(first.dtype(), stacked, all));
+        StringBuilder j = new StringBuilder("{\n");
+        j.append("  \"model\": \"").append(s.name()).append("\",\n");
+        j.append("  \"claimed\": ").append(s.claimed()).append(",\n");
+        j.append("  \"min_cosine\": 0.98,\n  \"min_top1\": 0.9,\n");
+        j.append("  \"classifier_output\": ").append(s.classifierOutput() == null ? "null" : "\"" + s.classifierOutput() + "\"").append(",\n");
+        j.append("  \"input\": \"").append(in.get(0).keySet().iterator().next()).append("\",\n");
+        j.append("  \"steps\": {");
+        String sep = "";
+        for (Map.Entry<String, Double> e : steps.entrySet()) {
+            j.append(sep).append("\"").append(e.getKey()).append("\": ").append(e.getValue());
+            sep = ", ";
+        }
+        j.append("},\n  \"jvm\": {\"runtime\": \"TFLite 2.6 JNI\", \"images\": ").append(images);
+        if (s.classifierOutput() != null) j.append(", \"top1\": ").append(agree);
+        j.append(", \"outputs\": {");
+        sep = "";
+        for (Map.Entry<String, double[]> e : cos.entrySet()) {
+            Stats st = stats(e.getValue(), empty.get(e.getKey()));
+            j.append(sep).append(String.format(Locale.ROOT, "\"%s\": {\"mean\": %.6f, \"min\": %.6f, \"empty\": %d, \"mean_all\": %.6f}",
+                    e.getKey(), st.mean(), st.min(), st.excluded(), st.meanAll()));
+            sep = ", ";
+        }
+        j.append("}}\n}\n");
+        Files.writeString(d.resolve("manifest.json"), j.toString());
     }
 
     static double cosine(Tensor a, Tensor b) {
