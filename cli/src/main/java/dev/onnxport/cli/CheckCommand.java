@@ -173,13 +173,14 @@ final class CheckCommand extends BaseCommand {
         }
         for (String w : r.warnings()) err.println("onnxport: warning: " + w);
         boolean random = r.samplesLabel() == null && r.imageInput() == null && o.given().isEmpty();
-        if (r.quantized() && random)
+        boolean calibrated = r.rows().stream().anyMatch(x -> x.quant() != null && x.quant().quantized());
+        if (r.quantized() && random && calibrated)
             err.println("onnxport: warning: '" + converted + "' is quantized and the inputs are random: values outside the range it was "
                     + "calibrated on saturate; give --images DIR with the calibration's --mean/--std (or convert --int8 --check, "
                     + "which uses the calibration images)");
         if (r.quantized())
             out.println("quantized file: quantization error per layer (dequantized values vs the float model; pass: cosine >= "
-                    + CheckReport.cos(o.minCosine()) + " for every model output, mean over " + r.samples() + " sample" + (r.samples() == 1 ? "" : "s")
+                    + CheckReport.thr(o.minCosine()) + " for every model output, mean over " + r.samples() + " sample" + (r.samples() == 1 ? "" : "s")
                     + "; --atol/--rtol do not apply)");
         if (!brief) {
             out.println("check " + model + " (onnxruntime) vs " + converted + " (" + r.runtime() + ")");

@@ -36,6 +36,9 @@ final class CheckReport {
 
     static String cos(double v) { return Double.isNaN(v) ? "nan" : String.format(Locale.ROOT, "%.6f", v); }
 
+    /** A threshold as given (0.98, not 0.980000). */
+    static String thr(double v) { return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString(); }
+
     static String status(Status s) {
         return switch (s) {
             case PASS -> "pass";
@@ -209,7 +212,7 @@ final class CheckReport {
         StringBuilder b = new StringBuilder();
         String head = "drift starts at: #" + f.index() + " " + f.opType() + " '" + nodeLabel(f) + "' -> '" + f.onnxName() + "' "
                 + f.shapeText() + " (target: " + f.targetOps() + " '" + f.target() + "'), the first tensor with cosine < "
-                + cos(res.options().minCosine());
+                + thr(res.options().minCosine());
         b.append(color ? BOLD + RED + head + RESET : head).append('\n');
         QuantStats.Stats q = f.quant();
         if (q != null) {
@@ -289,7 +292,7 @@ final class CheckReport {
             if (r == null || r.status() != Status.PASS) badOuts++;
             outCos.add("'" + o + "' " + (r == null || r.quant() == null ? status(r == null ? Status.NOT_MAPPED : r.status()) : cos(r.quant().cosine())));
         }
-        String crit = "cosine >= " + cos(res.options().minCosine()) + ", mean over " + res.samples() + " sample" + (res.samples() == 1 ? "" : "s");
+        String crit = "cosine >= " + thr(res.options().minCosine()) + ", mean over " + res.samples() + " sample" + (res.samples() == 1 ? "" : "s");
         String counts = pass + " tensors at or above it, " + fail + " below, " + nm + " not mapped";
         String v;
         if (res.passed()) {
@@ -576,7 +579,7 @@ final class CheckReport {
             double ya = y.applyAsDouble(atol);
             b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d33\" stroke-dasharray=\"6 4\"/>", left, left + pw, ya, ya));
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#d33\">%s</text>%n", left + pw, ya - 4,
-                    res.quantized() ? "cosine " + cos(res.options().minCosine()) : "atol " + num(atol)));
+                    res.quantized() ? "cosine " + thr(res.options().minCosine()) : "atol " + num(atol)));
         }
         // polyline through the compared tensors
         StringBuilder pts = new StringBuilder();

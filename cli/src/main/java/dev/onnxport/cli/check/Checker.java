@@ -346,6 +346,13 @@ public final class Checker {
 
     /** True when the file holds quantized tensors (int8/uint8/int16 with a scale): full integer, dynamic range, Edge TPU. */
     public static boolean quantized(TargetRunner target) {
+        if (target instanceof TfliteTarget t) {
+            // also the int8 weights of a dynamic-range file, which no provenance entry names
+            for (dev.onnxport.backends.check.TfliteFile.TensorInfo x : t.file().tensors()) {
+                if (x.quant() == null || x.quant().scale().length == 0) continue;
+                if (x.type() == tflite.TensorType.INT8 || x.type() == tflite.TensorType.UINT8 || x.type() == tflite.TensorType.INT16) return true;
+            }
+        }
         for (Mapped m : target.mapping()) {
             if (m.quant() == null || m.quant().scale().length == 0 || m.dtype() == null) continue;
             if (m.dtype() == DType.INT8 || m.dtype() == DType.UINT8 || m.dtype() == DType.INT16) return true;
@@ -409,7 +416,7 @@ public final class Checker {
                     else {
                         String[] note = new String[1];
                         try {
-                            acc.computeIfAbsent(i, x -> new QuantStats.Acc()).add(a, b, m.perm(), m.quant(), note);
+                            acc.computeIfAbsent(i, x -> new QuantStats.Acc()).add(a, b, m.perm(), m.quant(), !outputs.contains(name), note);
                             refShape.put(i, a.shape());
                             if (note[0] != null) notes.put(i, note[0]);
                         } catch (Compare.Mismatch e) {

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * <p>The float reference is first clipped to the range the quantized tensor can represent (per channel):
  * {@code [(qmin - zp) * scale, (qmax - zp) * scale]}. A range narrowed on purpose (a tensor read only by RELU keeps
  * only its non-negative part) is then not counted as error; how much was clipped is reported as {@code saturated},
- * and clipping that matters shows up in the next layer, which reads the clipped values.
+ * and clipping that matters shows up in the next layer, which reads the clipped values. Model outputs are not
+ * clipped: there the saturated values are what the user gets.
  */
 public final class QuantStats {
     /**
@@ -65,7 +66,10 @@ public final class QuantStats {
          * Adds one sample: ref in ONNX layout, got in the target's (axis i = ONNX axis perm[i]), dequantized with
          * quant when got is an integer tensor. Throws Compare.Mismatch when the shapes do not fit.
          */
-        public void add(Tensor ref, Tensor got, int[] perm, TfliteFile.Quant quant, String[] note) {
+        public void add(Tensor ref, Tensor got, int[] perm, TfliteFile.Quant quant, String[] note) { add(ref, got, perm, quant, true, note); }
+
+        /** As {@link #add(Tensor, Tensor, int[], TfliteFile.Quant, String[])}; without clip the float value is compared as it is. */
+        public void add(Tensor ref, Tensor got, int[] perm, TfliteFile.Quant quant, boolean clip, String[] note) {
             if (ref.dtype() == DType.STRING || got.dtype() == DType.STRING) throw new Compare.Mismatch("string tensors are not compared");
             long[] rs = ref.shape(), gs = got.shape();
             if (perm != null && identity(perm)) perm = null;
@@ -111,7 +115,7 @@ public final class QuantStats {
                     b = (b - zp) * s;
                     double lo = qmin == Long.MIN_VALUE ? Double.NEGATIVE_INFINITY : (qmin - zp) * s;
                     double hi = qmax == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : (qmax - zp) * s;
-                    if (a < lo) { a = lo; sat++; } else if (a > hi) { a = hi; sat++; }
+                    if (a < lo) { sat++; if (clip) a = lo; } else if (a > hi) { sat++; if (clip) a = hi; }
                 }
                 double d;
                 if (Double.isNaN(a) && Double.isNaN(b)) d = 0;
