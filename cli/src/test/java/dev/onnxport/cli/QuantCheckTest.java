@@ -245,4 +245,54 @@ class QuantCheckTest {
         assertTrue(res.row(broken).quant().cosine() < 0.5, "negated weights: " + res.row(broken).quant());
         assertTrue(res.row("y").quant().cosine() < 0.98, "the output: " + res.row("y").quant());
     }
+
+    /**
+     * A real model end to end: mtcnn-onet (models.tsv) through convert --int8 --check on 4 of the 20 coco20 images;
+     * the report's output cosines equal those of direct runs (onnxruntime on the ONNX file, TFLite 2.6 on the written
+     * int8 file) on the same preprocessed calibration images.
+     */
+    @Test
+    void realModelMtcnnOnet() throws Exception {
+        Path f = Int8Data.models().resolve("mtcnn-onet.onnx");
+        Assumptions.assumeTrue(Files.exists(f), "model not in the cache: " + f);
+        Path out = dir.resolve("onet"), rep = dir.resolve("rep");
+        CliRun.Result r = CliRun.run("convert", f.toString(), "--to", "tflite", "--int8", "--batch", "1", "--calib-mean", "0.5", "--calib-std", "0.50196",
+                "-o", out.toString(), "--check", "--check-report", rep.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("4 of 20 calibration samples (coco20; #0 #5 #10 #15"), r.out());
+        Map<?, ?> j = json(rep.resolve("mtcnn-onet_full_integer_quant/report.json"));
+        assertEquals("pass", j.get("verdict"));
+        assertEquals(List.of("dense_5", "dense_6", "softmax_2"), j.get("outputs"));
+        Map<?, ?> counts = (Map<?, ?>) j.get("counts");
+        assertTrue(((Number) counts.get("pass")).intValue() >= 20, "the convs, PReLUs, pools and dense layers are compared: " + counts);
+
+        // direct runs on the same samples
+        Path q = out.resolve("mtcnn-onet_full_integer_quant.tflite");
+        dev.onnxport.ir.Graph g = dev.onnxport.frontends.onnx.OnnxFrontend.load(f).graph();
+        dev.onnxport.passes.InputShapes.apply(g, Map.of(), 1);
+        List<Map<String, Tensor>> all = dev.onnxport.backends.quant.CalibrationData.samples(
+                List.of(new dev.onnxport.backends.quant.CalibrationData.Source(null, "coco20")), dev.onnxport.backends.quant.Int8Pipeline.inputs(g),
+                new dev.onnxport.backends.quant.CalibrationData.Preprocess(new double[] {0.5}, new double[] {0.50196}, null, false), m -> {});
+        assertEquals(20, all.size());
+        byte[] bytes = Files.readAllBytes(q);
+        TfliteFile tf = TfliteFile.read(bytes);
+        int inIdx = tf.inputs()[0];
+        int[] perm = tf.provenance().entries.stream().filter(e -> e.tensor() == inIdx).findFirst().orElseThrow().perm();
+        Map<String, Double> sum = new java.util.LinkedHashMap<>();
+        try (OrtRunner ort = new OrtRunner(Files.readAllBytes(f)); TfliteRunner tfl = new TfliteRunner(bytes)) {
+            String onnxIn = ort.inputNames().get(0);
+            for (int i : new int[] {0, 5, 10, 15}) {
+                Tensor x = all.get(i).get(onnxIn);
+                Map<String, Tensor> ref = ort.run(Map.of(onnxIn, x));
+                Map<String, Tensor> got = tfl.run(Map.of(tfl.inputNames().get(0), dev.onnxport.backends.check.Compare.toTarget(x, perm)));
+                for (String o : List.of("dense_5", "dense_6", "softmax_2"))
+                    sum.merge(o, Int8RealModelsTest.cosine(ref.get(o), got.get(o)), Double::sum);
+            }
+        }
+        for (String o : List.of("dense_5", "dense_6", "softmax_2")) {
+            Map<?, ?> row = row(j, o);
+            assertEquals(sum.get(o) / 4, num(row.get("cosine")), 1e-6, o);
+            assertTrue(num(row.get("cosine")) < 1, o + ": int8 is not float");
+        }
+    }
 }
