@@ -91,6 +91,30 @@ class QuantCheckTest {
         assertTrue(Files.exists(rep.resolve("tiny_cnn_float32/report.json")), "the float file's report too");
     }
 
+    /** --to edgetpu (uint8 I/O) is checked on the calibration images; --dynamic-range alone on seeded random inputs. */
+    @Test
+    void edgeTpuAndDynamicRange() throws Exception {
+        CliRun.Result e = CliRun.run("convert", TINY.toString(), "--to", "edgetpu", "-q", "-o", dir.resolve("e").toString(), "--check",
+                "--check-report", dir.resolve("er").toString());
+        assertEquals(0, e.code(), e.toString());
+        assertTrue(e.out().contains("check " + dir.resolve("e").resolve("tiny_cnn_edgetpu_ready.tflite") + ":"), e.out());
+        assertTrue(e.out().contains("4 of 20 calibration samples"), e.out());
+        Map<?, ?> j = json(dir.resolve("er/tiny_cnn_edgetpu_ready/report.json"));
+        assertEquals("pass", j.get("verdict"));
+        assertEquals(0, ((Map<?, ?>) j.get("counts")).get("error") instanceof Number n ? n.intValue() : -1, "the uint8 input is fed: " + j.get("counts"));
+
+        CliRun.Result d = CliRun.run("convert", TINY.toString(), "--to", "tflite", "--dynamic-range", "-q", "-o", dir.resolve("d").toString(), "--check",
+                "--check-report", dir.resolve("dr").toString());
+        assertEquals(0, d.code(), d.toString());
+        assertTrue(d.out().contains("quantized file:"), d.out());
+        assertTrue(d.out().contains("(random, seed 0)"), d.out());
+        Map<?, ?> k = json(dir.resolve("dr/tiny_cnn_dynamic_range_quant/report.json"));
+        assertEquals(Boolean.TRUE, k.get("quantized"));
+        Map<?, ?> conv1 = row(k, "conv1_out");
+        assertEquals("float32", conv1.get("dtype"), "dynamic range: float activations");
+        assertTrue(num(conv1.get("cosine")) < 1, "int8 weights change the conv: " + conv1);
+    }
+
     @Test
     void usage() {
         Path out = dir.resolve("u");
