@@ -432,7 +432,7 @@ final class CheckReport {
             b.append(r.index()).append(',').append(csvField(r.node())).append(',').append(csvField(r.opType())).append(',')
                     .append(csvField(r.onnxName())).append(',').append(csvField(r.target())).append(',').append(csvField(r.targetOps())).append(',')
                     .append(csvField(r.shape() == null ? "" : r.shapeText())).append(',');
-            if (q == null) b.append(",".repeat(15));
+            if (q == null) b.append(",".repeat(16));
             else b.append(q.dtype()).append(',').append(q.quantized() && Double.isNaN(q.scale()) ? "per-channel" : csvNum(q.scale())).append(',')
                     .append(q.channels()).append(',').append(q.samples()).append(',').append(q.cosine()).append(',').append(q.cosineMin()).append(',')
                     .append(q.maxAbs()).append(',').append(q.meanAbs()).append(',').append(q.rmse()).append(',').append(q.refMin()).append(',')

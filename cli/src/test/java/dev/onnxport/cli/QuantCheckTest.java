@@ -91,6 +91,23 @@ class QuantCheckTest {
         assertTrue(Files.exists(rep.resolve("tiny_cnn_float32/report.json")), "the float file's report too");
     }
 
+    /** Every CSV line has the header's number of fields, unmapped rows too (mtcnn-onet has two). */
+    static void assertCsvRectangular(Path csv) throws Exception {
+        List<String> lines = Files.readAllLines(csv);
+        int n = fields(lines.get(0));
+        for (String l : lines) assertEquals(n, fields(l), l);
+    }
+
+    private static int fields(String line) {
+        int n = 1;
+        boolean quoted = false;
+        for (char ch : line.toCharArray()) {
+            if (ch == '"') quoted = !quoted;
+            else if (ch == ',' && !quoted) n++;
+        }
+        return n;
+    }
+
     /** --to edgetpu (uint8 I/O) is checked on the calibration images; --dynamic-range alone on seeded random inputs. */
     @Test
     void edgeTpuAndDynamicRange() throws Exception {
@@ -287,7 +304,9 @@ class QuantCheckTest {
         Map<?, ?> j = json(rep.resolve("mtcnn-onet_full_integer_quant/report.json"));
         assertEquals("pass", j.get("verdict"));
         assertEquals(List.of("dense_5", "dense_6", "softmax_2"), j.get("outputs"));
+        assertCsvRectangular(rep.resolve("mtcnn-onet_full_integer_quant/report.csv"));
         Map<?, ?> counts = (Map<?, ?>) j.get("counts");
+        assertTrue(((Number) counts.get("not_mapped")).intValue() > 0, "unmapped rows in the csv too: " + counts);
         assertTrue(((Number) counts.get("pass")).intValue() >= 20, "the convs, PReLUs, pools and dense layers are compared: " + counts);
 
         // direct runs on the same samples
