@@ -73,6 +73,11 @@ final class CheckCommand extends BaseCommand {
             description = "Relative tolerance: an element passes when |ref - got| <= atol + rtol * |ref| (default ${DEFAULT-VALUE}).")
     double rtol;
 
+    @Option(names = "--min-cosine", paramLabel = "C", defaultValue = "0.98",
+            description = "Quantized files (int8/uint8 tensors: --int8, --dynamic-range, --to edgetpu): the cosine similarity every "
+                    + "model output must reach; --atol/--rtol do not apply to them (default ${DEFAULT-VALUE}).")
+    double minCosine;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -118,7 +123,9 @@ final class CheckCommand extends BaseCommand {
         if (images != null && !Files.isDirectory(images)) throw CliException.usage("--images '" + images + "': not a folder");
         if ((mean.length > 0 || std.length > 0) && images == null) throw usageError("--mean and --std apply to --images only");
         for (float x : std) if (!(x > 0)) throw usageError("--std values must be > 0");
-        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 128L << 20, images, mean, std);
+        if (!(minCosine >= -1 && minCosine <= 1)) throw usageError("--min-cosine must be in [-1, 1]");
+        Checker.Options o = new Checker.Options(atol, rtol, seed, shapes, batch, given, chunk, 128L << 20, images, mean, std)
+                .withQuant(minCosine, null, null);
         boolean col = color == Color.always || color == Color.auto && System.console() != null;
         Checker.Result r = run(out(), err(), model, converted, o, report, col, failuresOnly, false);
         return r.passed() ? ExitCodes.OK : ExitCodes.FAILED;
@@ -165,16 +172,27 @@ final class CheckCommand extends BaseCommand {
             if (progress instanceof Bar b) b.clear();
         }
         for (String w : r.warnings()) err.println("onnxport: warning: " + w);
+        boolean random = r.samplesLabel() == null && r.imageInput() == null && o.given().isEmpty();
+        boolean calibrated = r.rows().stream().anyMatch(x -> x.quant() != null && x.quant().quantized());
+        if (r.quantized() && random && calibrated)
+            err.println("onnxport: warning: '" + converted + "' is quantized and the inputs are random: values outside the range it was "
+                    + "calibrated on saturate; give --images DIR with the calibration's --mean/--std (or convert --int8 --check, "
+                    + "which uses the calibration images)");
+        if (r.quantized())
+            out.println("quantized file: quantization error per layer (dequantized values vs the float model; pass: cosine >= "
+                    + CheckReport.thr(o.minCosine()) + " for every model output, mean over " + r.samples() + " sample" + (r.samples() == 1 ? "" : "s")
+                    + "; --atol/--rtol do not apply)");
         if (!brief) {
             out.println("check " + model + " (onnxruntime) vs " + converted + " (" + r.runtime() + ")");
             List<String> ins = new ArrayList<>();
             for (Map.Entry<String, long[]> e : r.inputShapes().entrySet())
                 ins.add(e.getKey() + " " + java.util.Arrays.toString(e.getValue()).replace(" ", "")
-                        + (o.given().containsKey(e.getKey()) ? " (given)" : r.imageInput() != null && r.imageInput().equals(e.getKey())
+                        + (r.samplesLabel() != null ? "" : o.given().containsKey(e.getKey()) ? " (given)" : r.imageInput() != null && r.imageInput().equals(e.getKey())
                         ? " (images from " + o.images() + ")" : " (random, seed " + o.seed() + ")"));
-            out.println("inputs: " + String.join(", ", ins));
+            out.println("inputs: " + String.join(", ", ins) + (r.samplesLabel() != null ? ": " + r.samplesLabel() : ""));
             out.print(CheckReport.text(r, color, failuresOnly));
         } else {
+            if (r.samplesLabel() != null) out.println("inputs: " + r.samplesLabel());
             if (r.firstFail() != null) out.print(CheckReport.firstFailure(r, r.firstFail(), color));
             out.println(CheckReport.verdict(r, color));
         }

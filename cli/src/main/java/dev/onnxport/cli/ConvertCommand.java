@@ -151,7 +151,9 @@ final class ConvertCommand extends BaseCommand {
     QuantOptions quant = new QuantOptions();
 
     @Option(names = "--check", description = "After writing, check each file layer by layer against the ONNX model (as `onnxport check` "
-            + "does, with seeded random inputs); exit 1 when a model output is out of tolerance.")
+            + "does, with seeded random inputs); exit 1 when a model output is out of tolerance. A quantized file is run on the "
+            + "calibration images (--check-images) and judged by the cosine similarity of its dequantized outputs (--check-cosine), "
+            + "with the quantization error of every layer in a table.")
     boolean check;
 
     @Option(names = "--check-atol", paramLabel = "A", defaultValue = "1e-4",
@@ -160,6 +162,23 @@ final class ConvertCommand extends BaseCommand {
 
     @Option(names = "--check-rtol", paramLabel = "R", defaultValue = "0", description = "--check: relative tolerance (default ${DEFAULT-VALUE}).")
     double checkRtol;
+
+    @Option(names = "--check-cosine", paramLabel = "C", defaultValue = "0.98",
+            description = "--check of a quantized file (--int8, --dynamic-range, --to edgetpu): the cosine similarity every model output, "
+                    + "dequantized, must reach against the float ONNX model, mean over the images (default ${DEFAULT-VALUE}).")
+    double checkCosine;
+
+    @Option(names = "--check-images", paramLabel = "N", defaultValue = "4",
+            description = "--check of a quantized file: how many of the calibration images to run it on, evenly spaced (0: all; "
+                    + "default ${DEFAULT-VALUE}: TFLite 2.6's int8 kernels are slow).")
+    int checkImages;
+
+    @Option(names = "--check-report", paramLabel = "DIR",
+            description = "--check: also writes report.json, report.csv and report.html for each checked file into DIR/<file name>/.")
+    Path checkReport;
+
+    /** The calibration samples of each calibrated file (by file name), for --check. */
+    private final Map<String, List<Map<String, dev.onnxport.ir.Tensor>>> calibSamples = new LinkedHashMap<>();
 
     /** Initializer bytes above which the ONNX output keeps its weights in {@code <name>.data} (tests lower it). */
     static long externalDataThreshold = OnnxBackend.EXTERNAL_DATA_THRESHOLD;
@@ -188,8 +207,11 @@ final class ConvertCommand extends BaseCommand {
         if (to == Target.edgetpu && pr.hasMatchedOption("--io-dtype") && quant.ioDtype == QuantOptions.IoDtype.FLOAT32)
             throw usageError("--to edgetpu takes --io-dtype uint8 or int8");
         if (to == Target.edgetpu && !pr.hasMatchedOption("--io-dtype")) quant.ioDtype = QuantOptions.IoDtype.UINT8;
-        if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol")))
-            throw usageError("--check-atol and --check-rtol apply to --check only");
+        if (!check && (pr.hasMatchedOption("--check-atol") || pr.hasMatchedOption("--check-rtol") || pr.hasMatchedOption("--check-cosine")
+                || pr.hasMatchedOption("--check-images") || pr.hasMatchedOption("--check-report")))
+            throw usageError("--check-atol, --check-rtol, --check-cosine, --check-images and --check-report apply to --check only");
+        if (!(checkCosine >= -1 && checkCosine <= 1)) throw usageError("--check-cosine must be in [-1, 1]");
+        if (checkImages < 0) throw usageError("--check-images must be >= 0 (0: all calibration images)");
         if (checkAtol < 0 || checkRtol < 0 || Double.isNaN(checkAtol) || Double.isNaN(checkRtol))
             throw usageError("--check-atol and --check-rtol must be >= 0");
         if (dynamicBatch && batch != null) throw usageError("--dynamic-batch and --batch contradict each other: one makes dim 0 symbolic, the other fixes it");
@@ -249,13 +271,36 @@ final class ConvertCommand extends BaseCommand {
         boolean ok = true;
         for (Planned p : planned) {
             Path file = outDir.resolve(p.name());
-            if (p.name().endsWith("_quant.tflite") || p.name().endsWith("_edgetpu_ready.tflite")) {
-                out().println("check " + file + ": skipped (quantized: compare it with the float model's outputs instead)");
+            Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
+            Path rep = checkReport == null ? null : checkReport.resolve(p.name().replaceFirst("\\.(tflite|onnx)$", ""));
+            boolean quantized = p.name().endsWith("_quant.tflite") || p.name().endsWith("_edgetpu_ready.tflite");
+            if (quantized) {
+                // the calibration images (the int8 file's own, or for --dynamic-range alone none: random inputs)
+                List<Map<String, dev.onnxport.ir.Tensor>> all = calibSamples.get(p.name());
+                if (all == null && !calibSamples.isEmpty()) all = calibSamples.values().iterator().next();
+                List<Map<String, dev.onnxport.ir.Tensor>> pick = null;
+                String label = null;
+                if (all != null && !all.isEmpty()) {
+                    int n = checkImages == 0 ? all.size() : Math.min(checkImages, all.size());
+                    pick = new ArrayList<>();
+                    List<String> idx = new ArrayList<>();
+                    for (int k = 0; k < n; k++) {
+                        int i = (int) ((long) k * all.size() / n);
+                        pick.add(all.get(i));
+                        idx.add("#" + i);
+                    }
+                    String src = quant.calib.isEmpty() ? "coco20" : String.join(", ", quant.calib);
+                    label = n + " of " + all.size() + " calibration samples (" + src + (n < all.size() ? "; " + String.join(" ", idx)
+                            + "; --check-images N for more, 0 for all" : "") + ")";
+                }
+                o = o.withQuant(checkCosine, pick, label);
+                out().println("check " + file + ":");
+                Checker.Result r = CheckCommand.run(out(), err(), model, file, o, rep, System.console() != null, false, false);
+                ok &= r.passed();
                 continue;
             }
-            Checker.Options o = Checker.Options.of(checkAtol, checkRtol, 0, shapes, batch, Map.of());
             out().println("check " + file + ":");
-            Checker.Result r = CheckCommand.run(out(), err(), model, file, o, null, System.console() != null, false, true);
+            Checker.Result r = CheckCommand.run(out(), err(), model, file, o, rep, System.console() != null, false, true);
             ok &= r.passed();
         }
         return ok ? ExitCodes.OK : ExitCodes.FAILED;
@@ -382,6 +427,7 @@ final class ConvertCommand extends BaseCommand {
             PassOptions po = new PassOptions(ioLayout.name()).withPortable(portable);
             runPasses(g, po);
             bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, false);
+            if (check) calibSamples.put(name, samples);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --int8: " + e.getMessage(), e);
         } catch (ConversionException e) {
@@ -400,6 +446,7 @@ final class ConvertCommand extends BaseCommand {
             PassOptions po = new PassOptions("nhwc").withPortable(portable);
             runPasses(g, po);
             bytes = Int8Convert.convert(model, g, samples, quant, po, new java.util.HashSet<>(noPasses), err(), quiet, true);
+            if (check) calibSamples.put(name, samples);
         } catch (dev.onnxport.backends.quant.CalibrationException e) {
             throw CliException.usage("file '" + model + "': --to edgetpu: " + e.getMessage(), e);
         } catch (ConversionException e) {

@@ -39,6 +39,15 @@ public final class TfliteTarget implements TargetRunner {
         for (int i : file.inputs()) {
             Mapped m = null;
             for (Mapped x : mapping) if (x.index() == i) { m = x; break; }
+            if (m == null && prov != null) {
+                // an integer input (--io-dtype uint8) that only a QUANTIZE to int8 reads: the provenance is on that
+                // QUANTIZE's output; the input carries the same ONNX tensor in the same layout
+                for (TfliteFile.OpInfo op : file.operators()) {
+                    if (!op.opName().equals("QUANTIZE") || op.inputs().length < 1 || op.inputs()[0] != i) continue;
+                    for (Mapped x : mapping) if (x.index() == op.outputs()[0]) { m = mapped(i, x.onnxName(), x.perm(), producer, opsOf); break; }
+                    if (m != null) break;
+                }
+            }
             inputs.add(m != null ? m : mapped(i, file.tensor(i).name(), null, producer, opsOf));
         }
     }

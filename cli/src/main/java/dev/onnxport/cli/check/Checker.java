@@ -56,13 +56,30 @@ public final class Checker {
      * @param images        a folder of images for the first rank-4 float input not given (null: random)
      * @param mean          per-channel mean the images are normalized with: (pixel / 255 - mean) / std
      * @param std           per-channel std
+     * @param minCosine     quantized files: the cosine similarity every model output must reach (mean over the samples)
+     * @param samples       quantized files: the input sets to run (ONNX input name to tensor, ONNX layout), e.g. the
+     *                      calibration images; null: one set made as for a float file (given, images, random)
+     * @param samplesLabel  what the samples are, for the report (e.g. "4 of 20 calibration images (coco20)")
      */
     public record Options(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch,
-                          Map<String, Tensor> given, int chunkTensors, long chunkBytes, Path images, float[] mean, float[] std) {
+                          Map<String, Tensor> given, int chunkTensors, long chunkBytes, Path images, float[] mean, float[] std,
+                          double minCosine, List<Map<String, Tensor>> samples, String samplesLabel) {
+        public static final double DEFAULT_MIN_COSINE = 0.98;
+
+        public Options(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch,
+                       Map<String, Tensor> given, int chunkTensors, long chunkBytes, Path images, float[] mean, float[] std) {
+            this(atol, rtol, seed, inputShapes, batch, given, chunkTensors, chunkBytes, images, mean, std, DEFAULT_MIN_COSINE, null, null);
+        }
+
         public static Options defaults() { return of(1e-4, 0, 0, Map.of(), null, Map.of()); }
 
         public static Options of(double atol, double rtol, long seed, Map<String, long[]> inputShapes, Integer batch, Map<String, Tensor> given) {
             return new Options(atol, rtol, seed, inputShapes, batch, given, 64, 128L << 20, null, new float[0], new float[0]);
+        }
+
+        /** These options with the quantization criterion and (when not null) the samples to run a quantized file on. */
+        public Options withQuant(double minCosine, List<Map<String, Tensor>> samples, String samplesLabel) {
+            return new Options(atol, rtol, seed, inputShapes, batch, given, chunkTensors, chunkBytes, images, mean, std, minCosine, samples, samplesLabel);
         }
     }
 
@@ -70,13 +87,27 @@ public final class Checker {
 
     /** One ONNX tensor (a node output) in graph order and how its target counterpart compares. */
     public record Row(int index, String node, String opType, String onnxName, List<String> inputs, boolean modelOutput,
-                      Status status, String target, String targetOps, long[] shape, int[] perm, Compare.Stats stats, String note) {
+                      Status status, String target, String targetOps, long[] shape, int[] perm, Compare.Stats stats, String note,
+                      QuantStats.Stats quant) {
+        public Row(int index, String node, String opType, String onnxName, List<String> inputs, boolean modelOutput,
+                   Status status, String target, String targetOps, long[] shape, int[] perm, Compare.Stats stats, String note) {
+            this(index, node, opType, onnxName, inputs, modelOutput, status, target, targetOps, shape, perm, stats, note, null);
+        }
+
         public String shapeText() { return shape == null ? "?" : Arrays.toString(shape).replace(" ", ""); }
     }
 
+    /**
+     * @param quantized    the converted file is quantized: rows carry {@link QuantStats.Stats}, a row passes when its
+     *                     mean cosine reaches {@code options.minCosine()}, and firstFail is the first layer under it
+     * @param samples      input sets run (1 for a float file)
+     * @param samplesLabel what they were (null: as the inputs line says)
+     * @param largestJump  quantized: the row whose drift (1 - cosine) grew most over its inputs' drift, or null
+     */
     public record Result(String onnxFile, String convertedFile, String format, String runtime, Options options,
                          Map<String, long[]> inputShapes, List<Row> rows, List<String> outputs, boolean passed,
-                         Row firstFail, List<String> warnings, String imageInput) {
+                         Row firstFail, List<String> warnings, String imageInput, boolean quantized, int samples,
+                         String samplesLabel, Row largestJump) {
         public long count(Status s) { return rows.stream().filter(r -> r.status() == s).count(); }
 
         public Row row(String onnxName) {
@@ -84,6 +115,9 @@ public final class Checker {
             return null;
         }
     }
+
+    /** An ONNX tensor to compare: the node that makes it, its op type, name and the node's inputs. */
+    private record Pending(String node, String op, String name, List<String> ins) {}
 
     /** Bad usage or an unreadable file (exit 2 in the CLI). */
     public static final class UsageException extends RuntimeException {
@@ -142,23 +176,25 @@ public final class Checker {
         if (!target.hasProvenance())
             warnings.add("'" + converted + "' carries no onnxport provenance: tensors are matched by name and assumed to be in ONNX layout");
 
-        // ---- inputs
+        boolean quantized = quantized(target);
+
+        // ---- inputs (a quantized file may be run on several input sets, e.g. the calibration images)
         String[] imageInput = new String[1];
-        Map<String, Tensor> inputs = inputs(g, target, o, onnx, imageInput);
+        List<Map<String, Tensor>> sets;
+        if (quantized && o.samples() != null && !o.samples().isEmpty()) {
+            sets = o.samples();
+            for (Map<String, Tensor> set : sets)
+                for (Value v : g.inputs())
+                    if (!set.containsKey(v.name())) throw new UsageException("the samples have no value for input '" + v.name() + "' of '" + onnx + "'");
+        } else {
+            sets = List.of(inputs(g, target, o, onnx, imageInput));
+        }
+        Map<String, Tensor> inputs = sets.get(0);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : inputs.entrySet()) shapes.put(e.getKey(), e.getValue().shape());
-        Map<String, Tensor> targetFeed = new LinkedHashMap<>();
-        for (Mapped m : target.inputs()) {
-            Tensor t = inputs.get(m.onnxName());
-            if (t == null) throw new UsageException("input '" + m.name() + "' of '" + converted + "' comes from no input of '" + onnx + "' (it carries '" + m.onnxName() + "')");
-            try {
-                t = Compare.toTarget(t, m.perm());
-            } catch (Compare.Mismatch e) {
-                throw new UsageException("input '" + m.name() + "': " + e.getMessage());
-            }
-            if (m.dtype() != null && m.dtype() != t.dtype() && target.format().equals("onnx")) t = t.cast(m.dtype());
-            targetFeed.put(m.name(), t);
-        }
+        List<Map<String, Tensor>> feeds = new ArrayList<>();
+        for (Map<String, Tensor> set : sets) feeds.add(targetFeed(set, target, onnx, converted));
+        Map<String, Tensor> targetFeed = feeds.get(0);
 
         // ---- rows in graph order
         Set<String> outputs = new HashSet<>();
@@ -170,7 +206,6 @@ public final class Checker {
             // the first tensor that carries it wins, except that a computed tensor beats a constant and a graph input
             if (prev == null || rank(m) > rank(prev)) byOnnx.put(m.onnxName(), m);
         }
-        record Pending(String node, String op, String name, List<String> ins) {}
         List<Pending> pending = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         int unnamed = 0;
@@ -243,6 +278,12 @@ public final class Checker {
                     Mapped m = byOnnx.get(pending.get(i).name());
                     if (!wanted.contains(m)) wanted.add(m);
                 }
+                if (quantized) {
+                    targetFailure = quantChunk(src, onnx, target, o, sets, feeds, pending, byOnnx, outputs, chunk, names, wanted, rows, targetFailure);
+                    done += chunk.size();
+                    if (progress != null) progress.update(done, todo.size());
+                    continue;
+                }
                 Map<String, Tensor> ref;
                 // one session per chunk that outputs just the chunk's tensors: onnxruntime keeps every graph output
                 // of a run alive until the run ends, so a session exposing all of them would hold every intermediate
@@ -299,7 +340,140 @@ public final class Checker {
         Row first = null;
         for (Row r : all) if (r.status() == Status.FAIL || r.status() == Status.ERROR) { first = r; break; }
         return new Result(onnx.toString(), converted.toString(), target.format(), target.runtime(), o, shapes, all, outputList, passed,
-                first, warnings, imageInput[0]);
+                first, warnings, imageInput[0], quantized, sets.size(), quantized && o.samples() != null && !o.samples().isEmpty() ? o.samplesLabel() : null,
+                quantized ? largestJump(all) : null);
+    }
+
+    /** True when the file holds quantized tensors (int8/uint8/int16 with a scale): full integer, dynamic range, Edge TPU. */
+    public static boolean quantized(TargetRunner target) {
+        if (target instanceof TfliteTarget t) {
+            // also the int8 weights of a dynamic-range file, which no provenance entry names
+            for (dev.onnxport.backends.check.TfliteFile.TensorInfo x : t.file().tensors()) {
+                if (x.quant() == null || x.quant().scale().length == 0) continue;
+                if (x.type() == tflite.TensorType.INT8 || x.type() == tflite.TensorType.UINT8 || x.type() == tflite.TensorType.INT16) return true;
+            }
+        }
+        for (Mapped m : target.mapping()) {
+            if (m.quant() == null || m.quant().scale().length == 0 || m.dtype() == null) continue;
+            if (m.dtype() == DType.INT8 || m.dtype() == DType.UINT8 || m.dtype() == DType.INT16) return true;
+        }
+        return false;
+    }
+
+    /** One input set in the target's layout; a float value for an integer (quantized) input is quantized with its scale. */
+    private static Map<String, Tensor> targetFeed(Map<String, Tensor> inputs, TargetRunner target, Path onnx, Path converted) {
+        Map<String, Tensor> targetFeed = new LinkedHashMap<>();
+        for (Mapped m : target.inputs()) {
+            Tensor t = inputs.get(m.onnxName());
+            if (t == null) throw new UsageException("input '" + m.name() + "' of '" + converted + "' comes from no input of '" + onnx + "' (it carries '" + m.onnxName() + "')");
+            try {
+                t = Compare.toTarget(t, m.perm());
+            } catch (Compare.Mismatch e) {
+                throw new UsageException("input '" + m.name() + "': " + e.getMessage());
+            }
+            if (m.dtype() != null && m.dtype() != t.dtype() && target.format().equals("onnx")) t = t.cast(m.dtype());
+            else if (m.dtype() != null && t.dtype().isFloat() && (m.dtype() == DType.INT8 || m.dtype() == DType.UINT8 || m.dtype() == DType.INT16)
+                    && m.quant() != null && m.quant().scale().length > 0)
+                t = QuantStats.quantize(t, m.dtype(), m.quant());
+            targetFeed.put(m.name(), t);
+        }
+        return targetFeed;
+    }
+
+    /**
+     * Runs one chunk on every input set and fills its rows with quantization statistics; a row passes when its mean
+     * cosine reaches o.minCosine(). Returns the target's failure message (kept for the next chunks), or null.
+     */
+    private static String quantChunk(ModelProto src, Path onnx, TargetRunner target, Options o, List<Map<String, Tensor>> sets,
+                                     List<Map<String, Tensor>> feeds, List<Pending> pending, Map<String, Mapped> byOnnx, Set<String> outputs,
+                                     List<Integer> chunk, List<String> names, List<Mapped> wanted, Row[] rows, String targetFailure) {
+        Map<Integer, QuantStats.Acc> acc = new HashMap<>();
+        Map<Integer, String> errors = new HashMap<>(), mismatches = new HashMap<>(), notes = new HashMap<>();
+        Map<Integer, long[]> refShape = new HashMap<>();
+        try (OrtRunner source = sourceSession(src, names, onnx)) {
+            for (int s = 0; s < sets.size(); s++) {
+                Map<String, Tensor> ref;
+                try {
+                    ref = source.run(sets.get(s), names);
+                } catch (ConversionException e) {
+                    throw new UsageException("'" + onnx + "' does not run in onnxruntime on these inputs: " + e.getMessage(), e);
+                }
+                Map<Mapped, Tensor> got = Map.of();
+                if (targetFailure == null) {
+                    try {
+                        got = target.run(feeds.get(s), wanted);
+                    } catch (RuntimeException e) {
+                        targetFailure = target.runtime() + " failed: " + e.getMessage();
+                    }
+                }
+                for (int i : chunk) {
+                    if (errors.containsKey(i) || mismatches.containsKey(i)) continue;
+                    String name = names.get(chunk.indexOf(i));
+                    Mapped m = byOnnx.get(name);
+                    Tensor a = ref.get(name), b = got.get(m);
+                    if (a == null) errors.put(i, "onnxruntime returned no tensor for it");
+                    else if (b == null) errors.put(i, targetFailure != null ? targetFailure : "the target returned no value for '" + m.name() + "'");
+                    else {
+                        String[] note = new String[1];
+                        try {
+                            acc.computeIfAbsent(i, x -> new QuantStats.Acc()).add(a, b, m.perm(), m.quant(), !outputs.contains(name), note);
+                            refShape.put(i, a.shape());
+                            if (note[0] != null) notes.put(i, note[0]);
+                        } catch (Compare.Mismatch e) {
+                            mismatches.put(i, e.getMessage());
+                        }
+                    }
+                }
+            }
+        } catch (ConversionException e) {
+            throw new UsageException("'" + onnx + "' does not run in onnxruntime on these inputs: " + e.getMessage(), e);
+        }
+        for (int i : chunk) {
+            String name = names.get(chunk.indexOf(i));
+            Mapped m = byOnnx.get(name);
+            Pending old = pending.get(i);
+            boolean isOut = outputs.contains(name);
+            if (errors.containsKey(i)) {
+                rows[i] = new Row(i, old.node(), old.op(), name, old.ins(), isOut, Status.ERROR, m.name(), m.ops(), m.shape(), m.perm(), null, errors.get(i));
+            } else if (mismatches.containsKey(i)) {
+                rows[i] = new Row(i, old.node(), old.op(), name, old.ins(), isOut, Status.FAIL, m.name(), m.ops(), m.shape(), m.perm(), null, mismatches.get(i));
+            } else {
+                QuantStats.Stats q = acc.get(i).stats();
+                rows[i] = new Row(i, old.node(), old.op(), name, old.ins(), isOut, q.cosine() >= o.minCosine() ? Status.PASS : Status.FAIL,
+                        m.name(), m.ops(), refShape.get(i), m.perm(), q.asCompare(), notes.get(i), q);
+            }
+        }
+        return targetFailure;
+    }
+
+    /**
+     * The row whose drift (1 - mean cosine) grew most over the drift of its inputs (the nearest compared tensors
+     * upstream, through tensors that are not mapped); null when none grew.
+     */
+    public static Row largestJump(List<Row> rows) {
+        Map<String, Row> byName = new HashMap<>();
+        for (Row r : rows) byName.put(r.onnxName(), r);
+        Row best = null;
+        double bestJump = 0;
+        for (Row r : rows) {
+            if (r.quant() == null) continue;
+            double jump = r.quant().drift() - inherited(r, byName, new HashSet<>(), 0);
+            if (jump > bestJump) { bestJump = jump; best = r; }
+        }
+        return best;
+    }
+
+    /** The largest drift among r's nearest compared inputs (0 for model inputs and constants). */
+    public static double inherited(Row r, Map<String, Row> byName, Set<String> seen, int depth) {
+        double d = 0;
+        for (String in : r.inputs()) {
+            if (in.isEmpty() || !seen.add(in)) continue;
+            Row x = byName.get(in);
+            if (x == null) continue;
+            if (x.quant() != null) d = Math.max(d, x.quant().drift());
+            else if (x.status() == Status.NOT_MAPPED && depth < 8) d = Math.max(d, inherited(x, byName, seen, depth + 1));
+        }
+        return d;
     }
 
     private static int rank(Mapped m) { return m.ops().equals("input") ? 0 : m.constant() ? 1 : 2; }
