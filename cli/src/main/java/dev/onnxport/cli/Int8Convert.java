@@ -30,7 +30,8 @@ final class Int8Convert {
             case INT8 -> TfliteQuantizer.IoType.INT8;
             case UINT8 -> TfliteQuantizer.IoType.UINT8;
         };
-        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false, q.floatHead);
+        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false, q.floatHead,
+                q.int16Activations);
     }
 
     /** The calibration samples for g's inputs (before the passes); bad data is a usage error. */
@@ -92,7 +93,7 @@ final class Int8Convert {
             err.println("onnxport: warning: --fc-per-channel: the TFLite 2.6 runtime ignores per-channel FULLY_CONNECTED scales and computes "
                     + "wrong results with such a file; current LiteRT reads it correctly");
         if (!quiet && !r.floatOps().isEmpty()) {
-            StringBuilder b = new StringBuilder("onnxport: warning: int8: ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())
+            StringBuilder b = new StringBuilder("onnxport: warning: ").append(q.int16Activations ? "16x8" : "int8").append(": ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())
                     .append(" ops stay float32 (between DEQUANTIZE and QUANTIZE):");
             for (Map.Entry<String, Integer> e : r.floatOps().entrySet())
                 b.append(' ').append(e.getKey()).append(" x").append(e.getValue()).append(" (").append(r.floatReasons().get(e.getKey())).append(");");
