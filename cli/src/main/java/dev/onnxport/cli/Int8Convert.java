@@ -88,7 +88,7 @@ final class Int8Convert {
         Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, skip, samples, new Int8Pipeline.Options(co, qo, edgeTpu, !q.noBiasCorrection));
         TfliteQuantizer.Result r = out.quantization();
         if (!quiet && r.biasCorrected() > 0)
-            err.println("onnxport: int8: bias correction on " + r.biasCorrected() + " CONV_2D/FULLY_CONNECTED ops (--no-bias-correction to leave it out)");
+            err.println("onnxport: " + (q.int16Activations ? "16x8" : "int8") + ": bias correction on " + r.biasCorrected() + " CONV_2D/FULLY_CONNECTED ops (--no-bias-correction to leave it out)");
         if (!quiet && q.fcPerChannel)
             err.println("onnxport: warning: --fc-per-channel: the TFLite 2.6 runtime ignores per-channel FULLY_CONNECTED scales and computes "
                     + "wrong results with such a file; current LiteRT reads it correctly");
