@@ -36,6 +36,7 @@ import java.util.Map;
         description = {"Converts an ONNX model to TFLite (float32; float16 with --fp16; full integer with --int8; int8 weights with "
                 + "--dynamic-range) or writes it back as ONNX (after constant folding and dead-code removal).",
                 "Output names: DIR/<stem>_float32.tflite, DIR/<stem>_float16.tflite, DIR/<stem>_full_integer_quant.tflite, "
+                        + "DIR/<stem>_full_integer_quant_with_int16_act.tflite (--int8 --int16-activations), "
                         + "DIR/<stem>_dynamic_range_quant.tflite, DIR/<stem>.onnx. "
                         + "Nothing is written unless every requested file converts; files appear atomically."},
         footerHeading = "%nExit codes:%n",
@@ -199,6 +200,17 @@ final class ConvertCommand extends BaseCommand {
         if (to != Target.tflite && (quant.int8 || quant.dynamicRange)) throw usageError((quant.int8 ? "--int8" : "--dynamic-range") + " applies to --to tflite only");
         if (to == Target.edgetpu && fp16) throw usageError("--fp16 applies to --to tflite only");
         if (to == Target.edgetpu && pr.hasMatchedOption("--io-layout") && ioLayout != IoLayout.nhwc) throw usageError("--to edgetpu takes NHWC I/O only");
+        if (quant.int16Activations) {
+            if (to == Target.edgetpu) throw usageError("--int16-activations does not apply to --to edgetpu (the Edge TPU runs int8 only)");
+            if (!quant.int8) throw usageError("--int16-activations selects the 16x8 variant of --int8; add --int8");
+            if (pr.hasMatchedOption("--io-dtype") && quant.ioDtype != QuantOptions.IoDtype.FLOAT32)
+                throw usageError("--int16-activations takes --io-dtype float32 only");
+            if (quant.floatHead)
+                throw usageError("--int8-float-head does not apply to --int16-activations (int16 LOGISTIC/SOFTMAX/TANH outputs have 1/32768 steps)");
+            if (pr.hasMatchedOption("--calib-method") && quant.calibMethod == dev.onnxport.backends.quant.RangeStats.Method.MSE)
+                throw usageError("--calib-method mse does not apply to --int16-activations (its error model is int8's); use minmax or percentile");
+            if (!pr.hasMatchedOption("--calib-method")) quant.calibMethod = dev.onnxport.backends.quant.RangeStats.Method.MINMAX;
+        }
         boolean calibrated = quant.int8 || to == Target.edgetpu;
         if (!calibrated && quant.anyCalibrationOption(pr)) throw usageError("--calib, --calib-* and --io-dtype apply to --int8 and --to edgetpu only");
         if (!calibrated && !quant.dynamicRange && quant.anyWeightOption(pr))
@@ -247,7 +259,7 @@ final class ConvertCommand extends BaseCommand {
             planned.add(tflite(stem + "_float32.tflite", shapes, false));
             if (fp16) planned.add(tflite(stem + "_float16.tflite", shapes, true));
             if (quant.dynamicRange) planned.add(dynamicRange(stem + "_dynamic_range_quant.tflite", shapes));
-            if (quant.int8) planned.add(int8(stem + "_full_integer_quant.tflite", shapes));
+            if (quant.int8) planned.add(int8(stem + (quant.int16Activations ? "_full_integer_quant_with_int16_act.tflite" : "_full_integer_quant.tflite"), shapes));
         } else {
             String name = stem + ".onnx";
             Path target = outDir.resolve(name);

@@ -30,7 +30,8 @@ final class Int8Convert {
             case INT8 -> TfliteQuantizer.IoType.INT8;
             case UINT8 -> TfliteQuantizer.IoType.UINT8;
         };
-        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false, q.floatHead);
+        return new TfliteQuantizer.Options(q.granularity == QuantOptions.Granularity.PER_CHANNEL, q.fcPerChannel, io, false, q.floatHead,
+                q.int16Activations);
     }
 
     /** The calibration samples for g's inputs (before the passes); bad data is a usage error. */
@@ -87,12 +88,12 @@ final class Int8Convert {
         Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, passes, skip, samples, new Int8Pipeline.Options(co, qo, edgeTpu, !q.noBiasCorrection));
         TfliteQuantizer.Result r = out.quantization();
         if (!quiet && r.biasCorrected() > 0)
-            err.println("onnxport: int8: bias correction on " + r.biasCorrected() + " CONV_2D/FULLY_CONNECTED ops (--no-bias-correction to leave it out)");
+            err.println("onnxport: " + (q.int16Activations ? "16x8" : "int8") + ": bias correction on " + r.biasCorrected() + " CONV_2D/FULLY_CONNECTED ops (--no-bias-correction to leave it out)");
         if (!quiet && q.fcPerChannel)
             err.println("onnxport: warning: --fc-per-channel: the TFLite 2.6 runtime ignores per-channel FULLY_CONNECTED scales and computes "
                     + "wrong results with such a file; current LiteRT reads it correctly");
         if (!quiet && !r.floatOps().isEmpty()) {
-            StringBuilder b = new StringBuilder("onnxport: warning: int8: ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())
+            StringBuilder b = new StringBuilder("onnxport: warning: ").append(q.int16Activations ? "16x8" : "int8").append(": ").append(r.totalOps() - r.int8Ops()).append(" of ").append(r.totalOps())
                     .append(" ops stay float32 (between DEQUANTIZE and QUANTIZE):");
             for (Map.Entry<String, Integer> e : r.floatOps().entrySet())
                 b.append(' ').append(e.getKey()).append(" x").append(e.getValue()).append(" (").append(r.floatReasons().get(e.getKey())).append(");");

@@ -54,6 +54,12 @@ final class QuantOptions {
             + "activations calibrated on --calib data, int32 biases (TFLite int8 quantization spec)."})
     boolean int8;
 
+    @Option(names = "--int16-activations", description = {"--int8: write the 16x8 variant instead, "
+            + "<stem>_full_integer_quant_with_int16_act.tflite: int16 activations (symmetric, zero point 0), int8 weights, int64 "
+            + "biases; ops without an int16 kernel in TFLite 2.6 stay float32. Float32 I/O only; calibration takes min/max "
+            + "unless --calib-method is given (mse is not offered: it models int8 steps)."})
+    boolean int16Activations;
+
     @Option(names = "--dynamic-range", description = "tflite: also write <stem>_dynamic_range_quant.tflite: int8 weights, float32 activations "
             + "(no calibration).")
     boolean dynamicRange;

@@ -78,7 +78,14 @@ class Int8RealModelsTest {
         return g;
     }
 
-    void check(Spec s) throws Exception {
+    void check(Spec s) throws Exception { check(s, false, 0.98); }
+
+    /**
+     * @param int16     the 16x8 variant (min/max calibration unless -Donnxport.int8.method, files named
+     *                  *_full_integer_quant_with_int16_act.tflite, lines "INT16" in target/int16/results.tsv)
+     * @param minCosine the mean cosine similarity a claimed model must reach on each output
+     */
+    static void check(Spec s, boolean int16, double minCosine) throws Exception {
         Path f = Int8Data.models().resolve(s.name() + ".onnx");
         Assumptions.assumeTrue(Files.exists(f), "model not in the cache: " + f);
         Assumptions.assumeTrue(Int8Data.data() != null, "no shared data folder with coco20");
@@ -100,15 +107,17 @@ class Int8RealModelsTest {
         OnnxProto.ModelProto proto = OnnxFrontend.parse(f);
         long t0 = System.nanoTime();
         Calibrator.Options co = new Calibrator.Options(
-                dev.onnxport.backends.quant.RangeStats.Method.valueOf(System.getProperty("onnxport.int8.method", "percentile").toUpperCase(Locale.ROOT)),
+                dev.onnxport.backends.quant.RangeStats.Method.valueOf(System.getProperty("onnxport.int8.method", int16 ? "minmax" : "percentile")
+                        .toUpperCase(Locale.ROOT)),
                 Double.parseDouble(System.getProperty("onnxport.int8.percentile", "99.99")), Calibrator.Progress.NONE);
+        TfliteQuantizer.Options qo = new TfliteQuantizer.Options(true, false, TfliteQuantizer.IoType.FLOAT32, false,
+                Boolean.getBoolean("onnxport.int8.floathead"));
         Int8Pipeline.Output out = Int8Pipeline.convert(g, proto, PassOptions.DEFAULT, samples,
-                new Int8Pipeline.Options(co, new TfliteQuantizer.Options(true, false, TfliteQuantizer.IoType.FLOAT32, false,
-                        Boolean.getBoolean("onnxport.int8.floathead"))));
+                new Int8Pipeline.Options(co, int16 ? qo.withInt16Activations() : qo));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        Path dir = Path.of("target", "int8");
+        Path dir = Path.of("target", int16 ? "int16" : "int8");
         Files.createDirectories(dir);
-        Files.write(dir.resolve(s.name() + "_full_integer_quant.tflite"), out.model());
+        Files.write(dir.resolve(s.name() + (int16 ? "_full_integer_quant_with_int16_act.tflite" : "_full_integer_quant.tflite")), out.model());
         Files.write(dir.resolve(s.name() + "_float32.tflite"), floatModel);
 
         List<String> bad = dev.onnxport.backends.tflite.TfliteQuantCheck.violations(out.model());
@@ -141,13 +150,13 @@ class Int8RealModelsTest {
             if (st.excluded() > 0) line.append(String.format(Locale.ROOT, " (%d empty left out; all %.4f)", st.excluded(), st.meanAll()));
         }
         if (s.classifierOutput() != null) line.append(String.format(Locale.ROOT, "\ttop1 %d/%d", agree, images));
-        System.out.println("INT8 " + line);
+        System.out.println((int16 ? "INT16 " : "INT8 ") + line);
         Files.writeString(dir.resolve("results.tsv"), line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         if (!s.claimed()) {
-            Assumptions.assumeTrue(worst >= 0.98, "not claimed, below the thresholds: " + line);
+            Assumptions.assumeTrue(worst >= minCosine, "not claimed, below the thresholds: " + line);
             return;
         }
-        org.junit.jupiter.api.Assertions.assertTrue(worst >= 0.98, "cosine similarity " + worst + " < 0.98: " + line);
+        org.junit.jupiter.api.Assertions.assertTrue(worst >= minCosine, "cosine similarity " + worst + " < " + minCosine + ": " + line);
         if (s.classifierOutput() != null)
             org.junit.jupiter.api.Assertions.assertTrue(agree >= 0.9 * images, "top-1 agreement " + agree + "/" + images);
     }

@@ -21,6 +21,12 @@ import java.util.List;
  * (pooling, reshape, transpose, pad, slice, gather, resize, ...) have equal input and output parameters; CONCATENATION,
  * PACK, MAXIMUM and MINIMUM share one on all int8 inputs and the output; LOGISTIC, SOFTMAX, TANH, LOG_SOFTMAX and
  * L2_NORMALIZATION outputs have their fixed parameters exactly.
+ * <p>
+ * 16x8 files (int16 activations) are held to the same rules with the int16 ones of the TFLite quantization spec:
+ * every int16 tensor is per tensor, symmetric (zero point 0) with values in [-32767, 32767]; an op with int16
+ * activations has an int16 kernel in TFLite 2.6 and no int8 activation besides; its weights are int8 as above and
+ * its bias is int64 (scale = input scale x weight scale, zero point 0); LOGISTIC, SOFTMAX and TANH outputs are
+ * (1/32768, 0).
  */
 public final class TfliteQuantCheck {
     private TfliteQuantCheck() {}
@@ -33,6 +39,10 @@ public final class TfliteQuantCheck {
             SubGraph g = m.subgraphs(s);
             for (int i = 0; i < g.tensorsLength(); i++) {
                 Tensor t = g.tensors(i);
+                if (t.type() == TensorType.INT16) {
+                    checkInt16(m, t, r);
+                    continue;
+                }
                 if (t.type() != TensorType.INT8 && t.type() != TensorType.UINT8) continue;
                 QuantizationParameters q = t.quantization();
                 if (q == null || q.scaleLength() == 0) {
@@ -53,6 +63,24 @@ public final class TfliteQuantCheck {
         return r;
     }
 
+    private static void checkInt16(Model m, Tensor t, List<String> r) {
+        QuantizationParameters q = t.quantization();
+        if (q == null || q.scaleLength() == 0) {
+            r.add("tensor '" + t.name() + "': int16 without quantization parameters");
+            return;
+        }
+        if (q.scaleLength() != 1) r.add("tensor '" + t.name() + "': int16 with " + q.scaleLength() + " scales (per tensor only)");
+        if (!(q.scale(0) > 0) || !Float.isFinite(q.scale(0))) r.add("tensor '" + t.name() + "': scale " + q.scale(0) + " is not positive");
+        for (int k = 0; k < q.zeroPointLength(); k++)
+            if (q.zeroPoint(k) != 0) { r.add("tensor '" + t.name() + "': int16 zero point " + q.zeroPoint(k) + " (must be 0)"); break; }
+        ByteBuffer data = t.buffer() == 0 ? null : m.buffers((int) t.buffer()).dataAsByteBuffer();
+        if (data != null) {
+            data = data.order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = data.position(); i + 1 < data.limit(); i += 2)
+                if (data.getShort(i) == Short.MIN_VALUE) { r.add("tensor '" + t.name() + "': value -32768 (int16 uses [-32767, 32767])"); break; }
+        }
+    }
+
     static int builtin(Model m, Operator op) {
         tflite.OperatorCode c = m.operatorCodes((int) op.opcodeIndex());
         return Math.max(c.builtinCode(), c.deprecatedBuiltinCode());
@@ -67,12 +95,29 @@ public final class TfliteQuantCheck {
         for (int i = 0; i < in.length; i++) in[i] = op.inputs(i);
         int[] out = new int[op.outputsLength()];
         for (int i = 0; i < out.length; i++) out[i] = op.outputs(i);
+        boolean int16 = false, int8 = false;
+        int wIdx = kind == TfliteQuantizer.Kind.WEIGHTED ? 1 : -1;
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] < 0 || i == wIdx) continue;
+            byte ty = g.tensors(in[i]).type();
+            int16 |= ty == TensorType.INT16;
+            int8 |= ty == TensorType.INT8 || ty == TensorType.UINT8;
+        }
+        for (int o : out) {
+            if (o < 0) continue;
+            byte ty = g.tensors(o).type();
+            int16 |= ty == TensorType.INT16;
+            int8 |= ty == TensorType.INT8 || ty == TensorType.UINT8;
+        }
+        if (int16 && int8) r.add(where + "mixes int8 and int16 activations");
+        if (int16 && !TfliteQuantizer.INT16_OPS.contains(b)) r.add(where + "has int16 activations but no int16 kernel in TFLite 2.6");
         switch (kind) {
             case WEIGHTED -> {
                 boolean tconv = b == BuiltinOperator.TRANSPOSE_CONV;
                 int x = tconv ? in[2] : in[0], w = in[1], bias = tconv ? (in.length > 3 ? in[3] : -1) : (in.length > 2 ? in[2] : -1);
                 Tensor xt = g.tensors(x);
-                if (xt.type() != TensorType.INT8) return; // float or hybrid
+                boolean x16 = xt.type() == TensorType.INT16;
+                if (xt.type() != TensorType.INT8 && !x16) return; // float or hybrid
                 Tensor wt = g.tensors(w);
                 if (wt.type() != TensorType.INT8) {
                     r.add(where + "weights '" + wt.name() + "' are " + typeName(wt.type()) + ", not int8");
@@ -94,8 +139,9 @@ public final class TfliteQuantCheck {
                     if (data.get(i) == -128) { r.add(where + "weights '" + wt.name() + "': value -128 (symmetric int8 uses [-127, 127])"); break; }
                 if (bias >= 0) {
                     Tensor bt = g.tensors(bias);
-                    if (bt.type() != TensorType.INT32) {
-                        r.add(where + "bias '" + bt.name() + "' is " + typeName(bt.type()) + ", not int32");
+                    byte biasType = x16 ? TensorType.INT64 : TensorType.INT32;
+                    if (bt.type() != biasType) {
+                        r.add(where + "bias '" + bt.name() + "' is " + typeName(bt.type()) + ", not " + typeName(biasType));
                     } else {
                         QuantizationParameters bq = bt.quantization();
                         double sx = xt.quantization().scale(0);
@@ -123,10 +169,14 @@ public final class TfliteQuantCheck {
                 for (int i : in) if (i >= 0 && isQuantized(g.tensors(i))) sameParams(g, i, out[0], where, r);
             }
             case FIXED -> {
-                TfliteModelBuilder.Quant f = TfliteQuantizer.FIXED_PARAMS.get(b);
                 for (int o : out) {
                     Tensor t = g.tensors(o);
-                    if (t.type() != TensorType.INT8) continue;
+                    if (t.type() != TensorType.INT8 && t.type() != TensorType.INT16) continue;
+                    TfliteModelBuilder.Quant f = (t.type() == TensorType.INT16 ? TfliteQuantizer.FIXED_PARAMS_INT16 : TfliteQuantizer.FIXED_PARAMS).get(b);
+                    if (f == null) {
+                        r.add(where + "output '" + t.name() + "' is " + typeName(t.type()) + ", which has no fixed parameters for this op");
+                        continue;
+                    }
                     QuantizationParameters q = t.quantization();
                     if (q.scale(0) != f.scale()[0] || q.zeroPoint(0) != f.zeroPoint()[0])
                         r.add(where + "output '" + t.name() + "' has scale " + q.scale(0) + " zero point " + q.zeroPoint(0) + ", must be "
@@ -137,7 +187,9 @@ public final class TfliteQuantCheck {
         }
     }
 
-    private static boolean isQuantized(Tensor t) { return t.type() == TensorType.INT8 || t.type() == TensorType.UINT8; }
+    private static boolean isQuantized(Tensor t) {
+        return t.type() == TensorType.INT8 || t.type() == TensorType.UINT8 || t.type() == TensorType.INT16;
+    }
 
     private static void sameParams(SubGraph g, int a, int b, String where, List<String> r) {
         Tensor x = g.tensors(a), y = g.tensors(b);

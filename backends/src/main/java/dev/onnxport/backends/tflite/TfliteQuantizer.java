@@ -6,10 +6,12 @@ import dev.onnxport.backends.tflite.TfliteModelBuilder.OpDef;
 import dev.onnxport.backends.tflite.TfliteModelBuilder.Quant;
 import dev.onnxport.backends.tflite.TfliteModelBuilder.TensorDef;
 import dev.onnxport.ir.ConversionException;
+import tflite.AddOptions;
 import tflite.BuiltinOperator;
 import tflite.BuiltinOptions;
 import tflite.DivOptions;
 import tflite.MulOptions;
+import tflite.SubOptions;
 import tflite.TensorType;
 
 import java.nio.ByteBuffer;
@@ -42,6 +44,11 @@ import java.util.TreeMap;
  * </ul>
  * Ops without an int8 kernel (or whose tensors have no calibrated range) stay float32 between DEQUANTIZE and
  * QUANTIZE. Graph inputs and outputs are float32 (QUANTIZE/DEQUANTIZE at the boundary), int8 or uint8.
+ * <p>
+ * The 16x8 variant ({@link Options#int16Activations()}) follows the spec's int16 rules: activations int16,
+ * symmetric (zero point 0) per tensor, scale = max(|min|, |max|) / 32767; weights int8 as above; int64 biases;
+ * LOGISTIC, SOFTMAX and TANH outputs (1/32768, 0); ADD / SUB with pot_scale_int16 = false; the int16 op versions;
+ * ops in {@link #INT16_OPS} only, float32 I/O only.
  */
 public final class TfliteQuantizer {
     public enum IoType { FLOAT32, INT8, UINT8 }
@@ -54,13 +61,23 @@ public final class TfliteQuantizer {
      * @param floatHead    keep the model's final LOGISTIC / SOFTMAX / TANH / LOG_SOFTMAX ops (those whose outputs reach
      *                     graph outputs only through data-movement ops), and those ops, in float32: their int8 outputs
      *                     have fixed 1/256 or 1/128 steps, too coarse for small probabilities (float32 I/O only)
+     * @param int16Activations the 16x8 variant: int16 activations (symmetric, zero point 0, per tensor), int8 weights as
+     *                     above, int64 biases; ops without an int16 kernel in TFLite 2.6 stay float32 (float32 I/O only)
      */
-    public record Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly, boolean floatHead) {
-        public static final Options DEFAULT = new Options(true, false, IoType.FLOAT32, false, false);
+    public record Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly, boolean floatHead,
+                          boolean int16Activations) {
+        public static final Options DEFAULT = new Options(true, false, IoType.FLOAT32, false, false, false);
 
         public Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly) {
-            this(perChannel, fcPerChannel, io, integerOnly, false);
+            this(perChannel, fcPerChannel, io, integerOnly, false, false);
         }
+
+        public Options(boolean perChannel, boolean fcPerChannel, IoType io, boolean integerOnly, boolean floatHead) {
+            this(perChannel, fcPerChannel, io, integerOnly, floatHead, false);
+        }
+
+        /** The 16x8 variant of these options. */
+        public Options withInt16Activations() { return new Options(perChannel, fcPerChannel, io, integerOnly, floatHead, true); }
     }
 
     /** The quantized model, and which ops stayed float (by op name, with the reason of the first one). */
@@ -105,7 +122,49 @@ public final class TfliteQuantizer {
         FIXED_PARAMS.put(BuiltinOperator.L2_NORMALIZATION, q(1.0 / 128, 0));
     }
 
+    /**
+     * The 16x8 variant: the ops that run with int16 activations in TFLite 2.6 (the others stay float32), each loaded and
+     * checked against float32 in the 2.6 interpreter by Int16OpsTest. Left out, as 2.6 rejects them: PRELU, TILE (no
+     * int16 at Invoke), DEPTH_TO_SPACE, SPACE_TO_DEPTH (Prepare), MIRROR_PAD (version 3 not registered); and those that
+     * TF's quantizer does not quantize to int16 (operator_property.cc quantizable_int16 = false) or that no test
+     * reaches: HARD_SWISH, LOG_SOFTMAX, L2_NORMALIZATION, SUM, SQUARED_DIFFERENCE, ARG_MAX / ARG_MIN, PACK, UNPACK,
+     * SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND. The fixed int16 output parameters are operator_property.cc's
+     * restricted_value_int16 (1/32768, 0), which the kernels' Prepare checks.
+     */
+    static final Set<Integer> INT16_OPS = new HashSet<>();
+    static final Map<Integer, Quant> FIXED_PARAMS_INT16 = new HashMap<>();
+
+    static {
+        for (int o : new int[] {BuiltinOperator.CONV_2D, BuiltinOperator.DEPTHWISE_CONV_2D, BuiltinOperator.FULLY_CONNECTED,
+                BuiltinOperator.TRANSPOSE_CONV, BuiltinOperator.ADD, BuiltinOperator.SUB, BuiltinOperator.MUL, BuiltinOperator.DIV,
+                BuiltinOperator.MEAN, BuiltinOperator.LEAKY_RELU, BuiltinOperator.RELU, BuiltinOperator.RELU6,
+                BuiltinOperator.RESHAPE, BuiltinOperator.SQUEEZE, BuiltinOperator.EXPAND_DIMS, BuiltinOperator.TRANSPOSE,
+                BuiltinOperator.MAX_POOL_2D, BuiltinOperator.AVERAGE_POOL_2D, BuiltinOperator.PAD, BuiltinOperator.PADV2,
+                BuiltinOperator.STRIDED_SLICE, BuiltinOperator.SLICE, BuiltinOperator.GATHER,
+                BuiltinOperator.SPLIT, BuiltinOperator.SPLIT_V, BuiltinOperator.RESIZE_BILINEAR, BuiltinOperator.RESIZE_NEAREST_NEIGHBOR,
+                BuiltinOperator.REDUCE_MAX, BuiltinOperator.REDUCE_MIN, BuiltinOperator.BROADCAST_TO,
+                BuiltinOperator.CONCATENATION, BuiltinOperator.MAXIMUM, BuiltinOperator.MINIMUM, BuiltinOperator.LOGISTIC,
+                BuiltinOperator.SOFTMAX, BuiltinOperator.TANH})
+            INT16_OPS.add(o);
+        FIXED_PARAMS_INT16.put(BuiltinOperator.LOGISTIC, q(1.0 / 32768, 0));
+        FIXED_PARAMS_INT16.put(BuiltinOperator.SOFTMAX, q(1.0 / 32768, 0));
+        FIXED_PARAMS_INT16.put(BuiltinOperator.TANH, q(1.0 / 32768, 0));
+    }
+
     static Quant q(double scale, long zp) { return new Quant(new float[] {(float) scale}, new long[] {zp}, 0); }
+
+    /** Symmetric int16 parameters for a range (16x8): scale = max(|min|, |max|) / 32767, zero point 0. */
+    public static Quant params16(Range r) {
+        double m = Math.max(Math.abs(r.min()), Math.abs(r.max()));
+        if (!(m > 1e-9)) m = 1e-9 * 32767;
+        return q(m / 32767, 0);
+    }
+
+    /** The activation parameters for a range: int8 asymmetric, or int16 symmetric (16x8). */
+    Quant act(Range r) { return a16 ? params16(r) : params(r); }
+
+    /** The fixed output parameters of a FIXED op in this variant. */
+    Quant fixed(int b) { return a16 ? FIXED_PARAMS_INT16.get(b) : FIXED_PARAMS.get(b); }
 
     /** Asymmetric int8 parameters for a range (widened to include 0). */
     public static Quant params(Range r) {
@@ -126,6 +185,10 @@ public final class TfliteQuantizer {
     private final int[] srcInputs, srcOutputs;
     private final Map<Integer, Range> ranges;
     private final Options opt;
+    /** 16x8: int16 activations. */
+    private final boolean a16;
+    /** The type of quantized activations: INT8, or INT16 (16x8). */
+    private final byte actType;
     private final TfliteModelBuilder dst = new TfliteModelBuilder();
     private final List<OpDef> ops;
     private final List<int[]> opcodes;
@@ -160,6 +223,9 @@ public final class TfliteQuantizer {
         this.srcOutputs = outputs;
         this.ranges = ranges;
         this.opt = opt;
+        this.a16 = opt.int16Activations();
+        this.actType = a16 ? TensorType.INT16 : TensorType.INT8;
+        if (a16 && opt.io() != IoType.FLOAT32) throw new ConversionException("int16 activations take float32 I/O only");
         this.ops = src.operators();
         this.opcodes = src.opcodes();
         int n = src.tensorCount();
@@ -350,6 +416,7 @@ public final class TfliteQuantizer {
         if (!anyFloat) return "";
         Kind kind = KINDS.get(b);
         if (kind == null) return "no int8 kernel in TFLite";
+        if (a16 && !INT16_OPS.contains(b)) return "no int16 kernel in TFLite 2.6";
         for (int t : op.inputs()) {
             if (t < 0) continue;
             if (isFloatAct(t) && !assigned.containsKey(t) && range(t) == null) return "input '" + t(t).name() + "' has no calibrated range";
@@ -457,6 +524,8 @@ public final class TfliteQuantizer {
                 default -> null;
             };
             if (lim == null) continue;
+            // 16x8: the int16 LOGISTIC / TANH kernels saturate by themselves and 1/32768 steps need no narrower input
+            if (a16 && (b == BuiltinOperator.LOGISTIC || b == BuiltinOperator.TANH)) continue;
             int x = ops.get(k).inputs()[0];
             if (x >= 0 && isFloatAct(x)) clipBack(x, lim[0], lim[1]);
         }
@@ -527,7 +596,7 @@ public final class TfliteQuantizer {
         if (q != null) return q;
         Range r = range(t);
         if (r == null) throw new IllegalStateException("no range for tensor '" + t(t).name() + "'");
-        return params(r);
+        return act(r);
     }
 
     private void assignOutputs(int k) {
@@ -537,18 +606,18 @@ public final class TfliteQuantizer {
         for (int t : op.outputs()) {
             if (t < 0 || !isFloat(t)) continue;
             Quant q = switch (kind) {
-                case FIXED -> FIXED_PARAMS.get(b);
+                case FIXED -> fixed(b);
                 case SAME -> {
                     int d = op.inputs()[dataInput(b)];
-                    yield isConst(d) ? params(constRange(d)) : paramsOf(d);
+                    yield isConst(d) ? act(constRange(d)) : paramsOf(d);
                 }
                 case UNIFY -> {
                     Range u = range(t);
-                    Quant p = params(u);
+                    Quant p = act(u);
                     unifyParams.put(k, p);
                     yield p;
                 }
-                default -> params(range(t));
+                default -> act(range(t));
             };
             assigned.put(t, q);
         }
@@ -568,7 +637,7 @@ public final class TfliteQuantizer {
                 case UINT8 -> TensorType.UINT8;
             };
         }
-        return assigned.containsKey(t) ? TensorType.INT8 : t(t).type();
+        return assigned.containsKey(t) ? actType : t(t).type();
     }
 
     private String nameFor(int t, byte type) {
@@ -576,6 +645,7 @@ public final class TfliteQuantizer {
         if (namedVersion(t) == type) return n;
         String suffix = switch (type) {
             case TensorType.INT8 -> "_int8";
+            case TensorType.INT16 -> "_int16";
             case TensorType.UINT8 -> "_uint8";
             default -> assigned.containsKey(t) ? "_dequant" : "_float";
         };
@@ -651,7 +721,7 @@ public final class TfliteQuantizer {
         if (!assigned.containsKey(t)) return same(t);
         int qi = q(t);
         int out = newTensor(t, TensorType.FLOAT32, null);
-        dst.addOp(BuiltinOperator.DEQUANTIZE, 2, new int[] {qi}, new int[] {out}, (byte) 0, null);
+        dst.addOp(BuiltinOperator.DEQUANTIZE, a16 ? 3 : 2, new int[] {qi}, new int[] {out}, (byte) 0, null);
         fT[t] = out;
         return out;
     }
@@ -661,12 +731,12 @@ public final class TfliteQuantizer {
         if (qT[t] >= 0) return qT[t];
         if (assigned.containsKey(t)) {
             // written by its int8 producer (created on first use, before or at the producer)
-            qT[t] = newTensor(t, TensorType.INT8, assigned.get(t));
+            qT[t] = newTensor(t, actType, assigned.get(t));
             return qT[t];
         }
         int fi = same(t);
-        int out = newTensor(t, TensorType.INT8, paramsOf(t));
-        dst.addOp(BuiltinOperator.QUANTIZE, 1, new int[] {fi}, new int[] {out}, (byte) 0, null);
+        int out = newTensor(t, actType, paramsOf(t));
+        dst.addOp(BuiltinOperator.QUANTIZE, a16 ? 2 : 1, new int[] {fi}, new int[] {out}, (byte) 0, null);
         qT[t] = out;
         return out;
     }
@@ -681,8 +751,8 @@ public final class TfliteQuantizer {
         TensorDef d = t(t);
         String n = d.name() + "_requant";
         while (srcNames.contains(n)) n += "_";
-        int out = dst.addTensor(n, TensorType.INT8, d.shape(), d.shapeSignature(), null, p);
-        dst.addOp(BuiltinOperator.QUANTIZE, 1, new int[] {q(t)}, new int[] {out}, (byte) 0, null);
+        int out = dst.addTensor(n, actType, d.shape(), d.shapeSignature(), null, p);
+        dst.addOp(BuiltinOperator.QUANTIZE, a16 ? 2 : 1, new int[] {q(t)}, new int[] {out}, (byte) 0, null);
         cache.put(key, out);
         return out;
     }
@@ -753,7 +823,7 @@ public final class TfliteQuantizer {
             }
             case SAME -> {
                 int d = dataInput(b);
-                Quant p = isConst(src[d]) ? params(constRange(src[d])) : paramsOf(src[d]);
+                Quant p = isConst(src[d]) ? act(constRange(src[d])) : paramsOf(src[d]);
                 for (int i = 0; i < src.length; i++) {
                     int t = src[i];
                     in[i] = t < 0 ? t : isFloat(t) ? (isConst(t) ? constQ(t, p) : i == d ? q(t) : qWith(t, p)) : same(t);
@@ -764,6 +834,16 @@ public final class TfliteQuantizer {
                     int t = src[i];
                     if (b == BuiltinOperator.DIV && i == 1) continue;
                     in[i] = t < 0 ? t : !isFloat(t) ? same(t) : isConst(t) ? constQ(t, null) : q(t);
+                }
+                if (a16 && (b == BuiltinOperator.ADD || b == BuiltinOperator.SUB)) {
+                    // 16x8: general (not power-of-two) int16 scales; TFLite 2.6's SUB needs this flag for them, and
+                    // TF's quantizer sets it on both (op version ADD 3, SUB 5)
+                    byte act = op.options() == null ? 0 : b == BuiltinOperator.ADD
+                            ? AddOptions.getRootAsAddOptions(options(op)).fusedActivationFunction()
+                            : SubOptions.getRootAsSubOptions(options(op)).fusedActivationFunction();
+                    optionsType = b == BuiltinOperator.ADD ? BuiltinOptions.AddOptions : BuiltinOptions.SubOptions;
+                    options = b == BuiltinOperator.ADD ? w -> AddOptions.createAddOptions(w, act, false)
+                            : w -> SubOptions.createSubOptions(w, act, false);
                 }
                 if (b == BuiltinOperator.DIV) {
                     // x / c = x * (1 / c): TFLite has no int8 DIV
@@ -780,7 +860,7 @@ public final class TfliteQuantizer {
             int t = op.outputs()[i];
             out[i] = t < 0 ? t : isFloat(t) ? q(t) : same(t);
         }
-        int version = Math.max(emitted == b ? version(k) : 1, int8Version(emitted, in, out));
+        int version = Math.max(emitted == b ? version(k) : 1, a16 ? int16Version(emitted, in) : int8Version(emitted, in, out));
         dst.addOp(emitted, version, in, out, optionsType, options);
     }
 
@@ -789,6 +869,30 @@ public final class TfliteQuantizer {
         int off = op.options().write(fb);
         fb.finish(off);
         return fb.dataBuffer();
+    }
+
+    /**
+     * The 16x8 op version, after TFLite's op_version.cc for int16 inputs and outputs. Its CONV_2D /
+     * DEPTHWISE_CONV_2D / FULLY_CONNECTED rules look for int16 weights, which 16x8 does not have; these take the
+     * versions that introduced their int16-activation kernels (4, 5, 7). Every version here loads in TFLite 2.6
+     * (Int16OpsTest).
+     */
+    int int16Version(int b, int[] in) {
+        return switch (b) {
+            case BuiltinOperator.CONV_2D -> 4;
+            case BuiltinOperator.DEPTHWISE_CONV_2D -> 5;
+            case BuiltinOperator.FULLY_CONNECTED -> 7;
+            case BuiltinOperator.TRANSPOSE_CONV -> in.length > 3 && in[3] >= 0 ? 3 : 2;
+            case BuiltinOperator.SUB, BuiltinOperator.TRANSPOSE -> 5;
+            case BuiltinOperator.MUL, BuiltinOperator.RESIZE_BILINEAR, BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, BuiltinOperator.SLICE,
+                    BuiltinOperator.GATHER, BuiltinOperator.SPLIT, BuiltinOperator.MAXIMUM, BuiltinOperator.MINIMUM -> 4;
+            case BuiltinOperator.ADD, BuiltinOperator.AVERAGE_POOL_2D, BuiltinOperator.MAX_POOL_2D, BuiltinOperator.PAD,
+                    BuiltinOperator.PADV2, BuiltinOperator.CONCATENATION, BuiltinOperator.SOFTMAX, BuiltinOperator.MEAN,
+                    BuiltinOperator.REDUCE_MAX, BuiltinOperator.REDUCE_MIN, BuiltinOperator.RELU6, BuiltinOperator.RELU,
+                    BuiltinOperator.LOGISTIC, BuiltinOperator.TANH, BuiltinOperator.BROADCAST_TO -> 3;
+            case BuiltinOperator.LEAKY_RELU -> 2;
+            default -> 1;
+        };
     }
 
     /** The int8 op version (TFLite op_version.cc) of an op with these dst tensors. */
@@ -908,37 +1012,35 @@ public final class TfliteQuantizer {
         if (c != null && Arrays.equals(dst.tensor(c).quant().scale(), scales)) return c;
         if (wScales.length != 1 && wScales.length != n)
             throw new ConversionException("bias '" + baseName + "' has " + n + " values for " + wScales.length + " weight channels");
-        ByteBuffer data = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(n * (a16 ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             double qv = Math.rint(v[i] / (double) scales[i]);
-            data.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, qv)));
+            // 16x8: int64 biases (the int16 CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / TRANSPOSE_CONV kernels' type)
+            if (a16) data.putLong((long) Math.max(-0x1p62, Math.min(0x1p62, qv)));
+            else data.putInt((int) Math.max(Integer.MIN_VALUE + 1, Math.min(Integer.MAX_VALUE, qv)));
         }
         data.flip();
         boolean perChannel = wScales.length != 1;
         Quant q = perChannel ? new Quant(scales, new long[n], 0) : new Quant(new float[] {scales[0]}, new long[1], 0);
-        String name = baseName + "_int32";
+        String name = baseName + (a16 ? "_int64" : "_int32");
         while (srcNames.contains(name)) name += "_";
-        int r = dst.addTensor(name, TensorType.INT32, shape, null, data, q);
+        int r = dst.addTensor(name, a16 ? TensorType.INT64 : TensorType.INT32, shape, null, data, q);
         cache.put(key, r);
         return r;
     }
 
     /** An int8 constant, asymmetric per tensor, with parameters p (or its own range's when p is null). */
     int constQ(int t, Quant p) {
-        Quant qp = p != null ? p : params(constRange(t));
+        Quant qp = p != null ? p : act(constRange(t));
         String key = "c:" + t + ":" + qp.scale()[0] + ":" + qp.zeroPoint()[0];
         Integer c = cache.get(key);
         if (c != null) return c;
         float[] v = floats(t);
-        ByteBuffer data = ByteBuffer.allocate(v.length).order(ByteOrder.LITTLE_ENDIAN);
-        double s = qp.scale()[0];
-        long zp = qp.zeroPoint()[0];
-        for (float f : v) data.put((byte) Math.max(-128, Math.min(127, Math.round(f / s) + zp)));
-        data.flip();
+        ByteBuffer data = quantized(v, qp);
         TensorDef d = t(t);
-        String n = d.name() + "_int8";
+        String n = d.name() + (a16 ? "_int16" : "_int8");
         while (srcNames.contains(n)) n += "_";
-        int r = dst.addTensor(n, TensorType.INT8, d.shape(), d.shapeSignature(), data.capacity() == 0 ? null : data, qp);
+        int r = dst.addTensor(n, actType, d.shape(), d.shapeSignature(), data.capacity() == 0 ? null : data, qp);
         cache.put(key, r);
         return r;
     }
@@ -952,16 +1054,34 @@ public final class TfliteQuantizer {
         double lo = 0, hi = 0;
         float[] r = new float[v.length];
         for (int i = 0; i < v.length; i++) { r[i] = 1f / v[i]; lo = Math.min(lo, r[i]); hi = Math.max(hi, r[i]); }
-        Quant qp = params(new Range(lo, hi));
-        ByteBuffer data = ByteBuffer.allocate(v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : r) data.put((byte) Math.max(-128, Math.min(127, Math.round(f / qp.scale()[0]) + qp.zeroPoint()[0])));
-        data.flip();
+        Quant qp = act(new Range(lo, hi));
+        ByteBuffer data;
+        if (a16) {
+            data = quantized(r, qp);
+        } else {
+            data = ByteBuffer.allocate(v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : r) data.put((byte) Math.max(-128, Math.min(127, Math.round(f / qp.scale()[0]) + qp.zeroPoint()[0])));
+            data.flip();
+        }
         TensorDef d = t(t);
-        String n = d.name() + "_reciprocal_int8";
+        String n = d.name() + (a16 ? "_reciprocal_int16" : "_reciprocal_int8");
         while (srcNames.contains(n)) n += "_";
-        int res = dst.addTensor(n, TensorType.INT8, d.shape(), d.shapeSignature(), data, qp);
+        int res = dst.addTensor(n, actType, d.shape(), d.shapeSignature(), data, qp);
         cache.put(key, res);
         return res;
+    }
+
+    /** v quantized with per-tensor parameters p to the activation type (int8, or int16 in [-32767, 32767]). */
+    ByteBuffer quantized(float[] v, Quant p) {
+        double s = p.scale()[0];
+        long zp = p.zeroPoint()[0];
+        ByteBuffer data = ByteBuffer.allocate(v.length * (a16 ? 2 : 1)).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) {
+            if (a16) data.putShort((short) Math.max(-32767, Math.min(32767, Math.round(f / s))));
+            else data.put((byte) Math.max(-128, Math.min(127, Math.round(f / s) + zp)));
+        }
+        data.flip();
+        return data;
     }
 
     static final class Tensor {
