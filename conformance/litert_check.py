@@ -11,7 +11,8 @@ Real models: every tflite line of results-models.jsonl whose models/<name>/manif
 the .npy inputs beside it and compared with the expected .npy outputs (max abs error <= the manifest's tol).
 Writes results-models-litert.jsonl.
 
-Int8 real models: every cli/target/int8/<model>/manifest.json that Int8RealModelsTest left is run in LiteRT on all the
+Int8 real models: every cli/target/int8/<model>/manifest.json (and cli/target/int16/, the 16x8 files of
+Int16RealModelsTest) that Int8RealModelsTest left is run in LiteRT on all the
 coco20 images in input.npy, float32.tflite against int8.tflite: per output the cosine similarity of the dequantized
 int8 output with the float32 one (mean and min over the images, leaving out an image whose float32 output is empty:
 max |y| below two steps of the output's int8 scale, as the JVM test does), and for a classifier how often top-1
@@ -219,14 +220,18 @@ def check_int8(mdir, man):
 
 def int8_models(root, runtime, bad):
     rows = []
-    base = os.path.join(root, "cli", "target", "int8")
-    names = sorted(d for d in os.listdir(base) if os.path.exists(os.path.join(base, d, "manifest.json"))) if os.path.isdir(base) else []
-    for name in names:
-        mdir = os.path.join(base, name)
+    mdirs = []
+    for sub in ("int8", "int16"):
+        base = os.path.join(root, "cli", "target", sub)
+        if os.path.isdir(base):
+            mdirs += [os.path.join(base, d) for d in sorted(os.listdir(base)) if os.path.exists(os.path.join(base, d, "manifest.json"))]
+    for mdir in mdirs:
+        name = os.path.basename(mdir)
         with open(os.path.join(mdir, "manifest.json"), encoding="utf-8") as f:
             man = json.load(f)
-        row = {"model": name, "runtime": runtime, "claimed": man["claimed"], "status": "fail", "reason": "",
-               "jvm": man.get("jvm")}
+        variant = man.get("variant", "int8")
+        row = {"model": name, "variant": variant, "runtime": runtime, "claimed": man["claimed"], "status": "fail", "reason": "",
+               "min_cosine": man["min_cosine"], "jvm": man.get("jvm")}
         try:
             n, outs, top1 = check_int8(mdir, man)
             row.update({"images": n, "outputs": outs, "top1": top1})
@@ -240,7 +245,7 @@ def int8_models(root, runtime, bad):
         except Exception as e:
             row["reason"] = first_line(e)
         if row["status"] == "fail" and row["claimed"]:
-            bad.append(f"int8 model {name}: claimed, fails in {runtime}: {row['reason']}")
+            bad.append(f"{variant} model {name}: claimed, fails in {runtime}: {row['reason']}")
         rows.append(row)
     return rows
 

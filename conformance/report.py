@@ -212,11 +212,12 @@ def main():
         w("The int8 file of each image model against its float32 file on the coco20 images: per output the mean (min) cosine")
         w("similarity of the dequantized int8 output with the float32 one, leaving out images whose float32 output is empty")
         w("(max |y| below two int8 steps of that output; how many, in brackets); for classifiers the top-1 agreement.")
-        w("Threshold: mean cosine >= 0.98 on every output, top-1 >= 90%. TFLite 2.6 JNI runs the images its test uses")
+        w("Threshold: mean cosine >= 0.98 on every output for int8 (0.999 for 16x8, `--int16-activations`), top-1 >= 90%.")
+        w("TFLite 2.6 JNI runs the images its test uses")
         w("(its int8 kernels are slow); LiteRT runs all of them. Options per model: docs/QUANTIZATION.md.")
         w("")
-        w("| model | claimed | TFLite 2.6 JNI | LiteRT | LiteRT verdict |")
-        w("| --- | --- | --- | --- | --- |")
+        w("| model | variant | claimed | TFLite 2.6 JNI | LiteRT | LiteRT verdict |")
+        w("| --- | --- | --- | --- | --- | --- |")
 
         def figs(outs, images, top1):
             if not outs:
@@ -228,10 +229,10 @@ def main():
             t = f"; top-1 {top1}/{images}" if top1 is not None else ""
             return f"{images} images: " + ", ".join(parts) + t
 
-        for r in sorted(irows, key=lambda r: r["model"]):
+        for r in sorted(irows, key=lambda r: (r["model"], r.get("variant", "int8"))):
             j = r.get("jvm") or {}
             verdict = "pass" if r["status"] == "pass" else (("**FAIL**" if r["claimed"] else "FAIL (not claimed)") + ": " + clip(r["reason"], 200))
-            w(f"| {cell(r['model'])} | {'yes' if r['claimed'] else 'no'} | {cell(figs(j.get('outputs'), j.get('images'), j.get('top1')))} | "
+            w(f"| {cell(r['model'])} | {cell(r.get('variant', 'int8'))} | {'yes' if r['claimed'] else 'no'} | {cell(figs(j.get('outputs'), j.get('images'), j.get('top1')))} | "
               f"{cell(figs(r.get('outputs'), r.get('images'), r.get('top1')))} | {cell(verdict)} |")
         w("")
 

@@ -16,7 +16,7 @@ if [[ "${ONNXPORT_NO_SETUP:-}" != 1 ]]; then scripts/setup.sh; fi
 
 # results of an earlier run must not reach this run's report
 rm -f conformance/target/conformance/results-*.jsonl
-rm -rf cli/target/int8   # the int8 files and manifests the LiteRT check reads
+rm -rf cli/target/int8 cli/target/int16   # the int8 / 16x8 files and manifests the LiteRT check reads
 
 export ONNXPORT_REPORT_COMMANDS="scripts/test.sh${*:+ $*}
 # which runs, from the repository root:

@@ -138,7 +138,7 @@ class Int8RealModelsTest {
                 if (s.classifierOutput() != null && argmax(a.get(s.classifierOutput())) == argmax(b.get(s.classifierOutput()))) agree++;
             }
         }
-        exportForLitert(s, dir, floatModel, out.model(), samples, gf, em, steps, cos, empty, agree, images);
+        exportForLitert(s, dir, int16 ? "16x8" : "int8", minCosine, floatModel, out.model(), samples, gf, em, steps, cos, empty, agree, images);
         StringBuilder line = new StringBuilder(s.name()).append('\t').append(images).append(" images\t").append(out.quantization().int8Ops()).append('/')
                 .append(out.quantization().totalOps()).append('\t').append(out.quantization().floatOps()).append('\t')
                 .append(out.calibration().fromOnnx()).append('+').append(out.calibration().fromTflite()).append('\t').append(ms).append("ms");
@@ -210,10 +210,10 @@ class Int8RealModelsTest {
     }
 
     /**
-     * target/int8/&lt;model&gt;/: float32.tflite, int8.tflite, input.npy (every calibration image preprocessed, in the
+     * DIR/&lt;model&gt;/ (target/int8 or target/int16): float32.tflite, int8.tflite (the quantized file, 16x8 in int16), input.npy (every calibration image preprocessed, in the
      * TFLite input's layout, stacked on a new first axis) and manifest.json (thresholds, output steps, the JVM figures).
      */
-    static void exportForLitert(Spec s, Path dir, byte[] floatModel, byte[] int8Model, List<Map<String, Tensor>> samples, Graph gf,
+    static void exportForLitert(Spec s, Path dir, String variant, double minCosine, byte[] floatModel, byte[] int8Model, List<Map<String, Tensor>> samples, Graph gf,
                                 TfliteBackend.Emitted em, Map<String, Double> steps, Map<String, double[]> cos, Map<String, boolean[]> empty,
                                 int agree, int images) throws java.io.IOException {
         Path d = dir.resolve(s.name());
@@ -235,7 +235,8 @@ class Int8RealModelsTest {
         StringBuilder j = new StringBuilder("{\n");
         j.append("  \"model\": \"").append(s.name()).append("\",\n");
         j.append("  \"claimed\": ").append(s.claimed()).append(",\n");
-        j.append("  \"min_cosine\": 0.98,\n  \"min_top1\": 0.9,\n");
+        j.append("  \"variant\": \"").append(variant).append("\",\n");
+        j.append("  \"min_cosine\": ").append(minCosine).append(",\n  \"min_top1\": 0.9,\n");
         j.append("  \"classifier_output\": ").append(s.classifierOutput() == null ? "null" : "\"" + s.classifierOutput() + "\"").append(",\n");
         j.append("  \"input\": \"").append(in.get(0).keySet().iterator().next()).append("\",\n");
         j.append("  \"steps\": {");
