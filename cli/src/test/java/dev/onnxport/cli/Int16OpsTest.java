@@ -64,6 +64,7 @@ class Int16OpsTest {
             "depthtospace", Map.of("DEPTH_TO_SPACE", "no int16 kernel in TFLite 2.6"),
             "spacetodepth", Map.of("SPACE_TO_DEPTH", "no int16 kernel in TFLite 2.6"),
             "tile", Map.of("TILE", "no int16 kernel in TFLite 2.6"),
+            "tile2", Map.of("TILE", "no int16 kernel in TFLite 2.6"),
             "pad-reflect", Map.of("MIRROR_PAD", "no int16 kernel in TFLite 2.6"));
 
     /** Ops of the int16 set that Int8OpsTest does not reach. */

@@ -90,6 +90,8 @@ class Int8OpsTest {
                     .node("Resize", new String[] {"c", "", "sc"}, new String[] {"y"}, "mode", "nearest")),
             new Case("resize-linear", m -> m.init("sc", new float[] {1, 1, 2, 2}, 4)
                     .node("Resize", new String[] {"c", "", "sc"}, new String[] {"y"}, "mode", "linear", "coordinate_transformation_mode", "half_pixel")),
+            // int8 TILE is written as CONCATENATIONs (TFLite 2.6 has no int8 TILE kernel)
+            new Case("tile2", m -> m.initLong("r", new long[] {1, 1, 2, 3}, 4).node("Tile", new String[] {"c", "r"}, new String[] {"y"})),
             new Case("depthtospace", m -> m.node("DepthToSpace", "c", "y", "blocksize", 2L)),
             new Case("spacetodepth", m -> m.node("SpaceToDepth", "c", "y", "blocksize", 2L)),
             new Case("gemm-softmax", m -> m.random("fw", 0.2, 10, 8).random("fb", 0.1, 10)

@@ -453,6 +453,7 @@ public final class TfliteQuantizer {
             case SAME -> {
                 int d = in[dataInput(b)];
                 if (!isFloat(d)) return "a " + typeName(d) + " data input";
+                if (b == BuiltinOperator.TILE && !a16 && !isConst(in[1])) return "TILE with run-time multiples (no int8 TILE in TFLite 2.6)";
             }
             default -> { }
         }
@@ -860,6 +861,10 @@ public final class TfliteQuantizer {
             int t = op.outputs()[i];
             out[i] = t < 0 ? t : isFloat(t) ? q(t) : same(t);
         }
+        if (b == BuiltinOperator.TILE && !a16 && isConst(src[1])) {
+            tileAsConcat(in[0], constInts(src[1]), out[0]);
+            return;
+        }
         int version = Math.max(emitted == b ? version(k) : 1, a16 ? int16Version(emitted, in) : int8Version(emitted, in, out));
         dst.addOp(emitted, version, in, out, optionsType, options);
     }
@@ -893,6 +898,48 @@ public final class TfliteQuantizer {
             case BuiltinOperator.LEAKY_RELU -> 2;
             default -> 1;
         };
+    }
+
+    /**
+     * int8 TILE as CONCATENATIONs of copies, one per axis with a multiple above 1 (all-ones multiples: one
+     * single-input CONCATENATION): TFLite 2.6 has no int8 TILE kernel (TILE version 3 came later), CONCATENATION v2
+     * with one scale on every input and the output is exact, and it is on the Edge TPU's list where TILE is not.
+     */
+    private void tileAsConcat(int x, long[] multiples, int out) {
+        TensorDef xd = dst.tensor(x), od = dst.tensor(out);
+        int[] shape = xd.shape().clone();
+        int cur = x;
+        List<Integer> axes = new ArrayList<>();
+        for (int a = 0; a < multiples.length; a++) if (multiples[a] > 1) axes.add(a);
+        if (axes.isEmpty()) axes.add(0);
+        for (int j = 0; j < axes.size(); j++) {
+            int a = axes.get(j);
+            int m = (int) Math.max(1, multiples[a]);
+            int[] copies = new int[m];
+            Arrays.fill(copies, cur);
+            int next;
+            if (j == axes.size() - 1) {
+                next = out;
+            } else {
+                shape[a] *= m;
+                String n = od.name() + "_tile" + a;
+                while (srcNames.contains(n)) n += "_";
+                next = dst.addTensor(n, xd.type(), shape.clone(), null, null, xd.quant());
+            }
+            final int axis = a;
+            dst.addOp(BuiltinOperator.CONCATENATION, 2, copies, new int[] {next}, BuiltinOptions.ConcatenationOptions,
+                    w -> tflite.ConcatenationOptions.createConcatenationOptions(w, axis, tflite.ActivationFunctionType.NONE));
+            cur = next;
+        }
+    }
+
+    /** An int32 or int64 constant's values. */
+    long[] constInts(int i) {
+        ByteBuffer bb = src.bufferData(t(i).buffer()).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        boolean i64 = t(i).type() == TensorType.INT64;
+        long[] r = new long[bb.remaining() / (i64 ? 8 : 4)];
+        for (int k = 0; k < r.length; k++) r[k] = i64 ? bb.getLong() : bb.getInt();
+        return r;
     }
 
     /** The int8 op version (TFLite op_version.cc) of an op with these dst tensors. */
