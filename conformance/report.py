@@ -203,7 +203,7 @@ def main():
 
     # ------------------------------------------------------------------ int8
     irows = read_jsonl(os.path.join(a.out, "results-int8-litert.jsonl"))
-    w("## Int8 real models (`--int8 --calib coco20`)")
+    w("## Int8 and 16x8 real models (`--int8 --calib coco20`)")
     w("")
     if not irows:
         w("No results (Int8RealModelsTest left no manifest in cli/target/int8/).")

@@ -51,7 +51,9 @@ class Int8RealModelsTest {
     static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406}, IMAGENET_STD = {0.229, 0.224, 0.225};
 
     static final List<Spec> SPECS = List.of(
-            new Spec("pplcnet-orientation", "x", new long[] {1, 3, 224, 224}, IMAGENET_MEAN, IMAGENET_STD, "fetch_name_0", true, 20),
+            // not claimed: 20/20 top-1 in TFLite 2.6 but 17/20 in current LiteRT with XNNPACK (near-tie float outputs on
+            // COCO photos, e.g. 0.274 / 0.278 / 0.264); see docs/QUANTIZATION.md
+            new Spec("pplcnet-orientation", "x", new long[] {1, 3, 224, 224}, IMAGENET_MEAN, IMAGENET_STD, "fetch_name_0", false, 20),
             new Spec("ppocr-mobile-v2-cls", "x", new long[] {1, 3, 48, 192}, new double[] {0.5}, new double[] {0.5}, "softmax_0.tmp_0", true, 20),
             new Spec("mtcnn-onet", "input_3", new long[] {1, 48, 48, 3}, new double[] {127.5 / 255}, new double[] {128.0 / 255}, "softmax_2", true, 20),
             new Spec("yolov8n-nudenet-320", "images", new long[] {1, 3, 320, 320}, new double[] {0}, new double[] {1}, null, true, 20),
