@@ -211,10 +211,10 @@ def main():
     else:
         w("The int8 file of each image model against its float32 file on the coco20 images: per output the mean (min) cosine")
         w("similarity of the dequantized int8 output with the float32 one, leaving out images whose float32 output is empty")
-        w("(max |y| below two int8 steps of that output; how many, in brackets); for classifiers the top-1 agreement.")
+        w("(max |y| below two quantization steps of that output; how many, in brackets); for classifiers the top-1 agreement.")
         w("Threshold: mean cosine >= 0.98 on every output for int8 (0.999 for 16x8, `--int16-activations`), top-1 >= 90%.")
-        w("TFLite 2.6 JNI runs the images its test uses")
-        w("(its int8 kernels are slow); LiteRT runs all of them. Options per model: docs/QUANTIZATION.md.")
+        w("TFLite 2.6 JNI runs the images its test uses (its int8 kernels are slow); LiteRT runs all of them. Where images")
+        w("were left out, the mean over all images follows. Options per model: docs/QUANTIZATION.md.")
         w("")
         w("| model | variant | claimed | TFLite 2.6 JNI | LiteRT | LiteRT verdict |")
         w("| --- | --- | --- | --- | --- | --- |")
@@ -224,7 +224,7 @@ def main():
                 return "–"
             parts = []
             for k, v in outs.items():
-                e = f" [{v['empty']} empty]" if v.get("empty") else ""
+                e = f" [{v['empty']} empty; all {v['mean_all']:.4f}]" if v.get("empty") else ""
                 parts.append(f"{k} {v['mean']:.4f} ({v['min']:.4f}){e}")
             t = f"; top-1 {top1}/{images}" if top1 is not None else ""
             return f"{images} images: " + ", ".join(parts) + t

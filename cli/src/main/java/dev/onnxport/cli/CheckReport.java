@@ -84,15 +84,7 @@ final class CheckReport {
                     cut(r.targetOps() == null ? "-" : r.targetOps(), wT), cut(r.status() == Status.NOT_MAPPED ? "" : r.shapeText(), wS),
                     s == null ? "" : num(s.maxAbs()), s == null ? "" : num(s.meanAbs()), s == null ? "" : num(s.rmse()),
                     s == null ? "" : cos(s.cosine()), st);
-            if (color) {
-                String c = r == first ? BOLD_RED_BG : switch (r.status()) {
-                    case PASS -> GREEN;
-                    case FAIL, ERROR -> RED;
-                    case NOT_MAPPED -> GREY;
-                };
-                line = c + line + RESET;
-            }
-            b.append(line).append('\n');
+            b.append(color ? colored(line, r, r == first) : line).append('\n');
         }
         if (hidden > 0) b.append("  (").append(hidden).append(" passing or unmapped tensors not shown)\n");
         if (first != null) b.append('\n').append(firstFailure(res, first, color));
@@ -156,15 +148,7 @@ final class CheckReport {
                     cut(r.targetOps() == null ? "-" : r.targetOps(), wT), cut(r.status() == Status.NOT_MAPPED ? "" : r.shapeText(), wS),
                     qtype(q), q == null ? "" : cos(q.cosine()), q == null ? "" : cos(q.cosineMin()), q == null ? "" : rel(q.maxRel()),
                     q == null ? "" : steps(q.meanSteps()), q == null ? "" : steps(q.maxSteps()), q == null || !q.quantized() ? (q == null ? "" : "-") : pct(q.saturated()), st);
-            if (color) {
-                String c = r == first ? BOLD_RED_BG : switch (r.status()) {
-                    case PASS -> GREEN;
-                    case FAIL, ERROR -> RED;
-                    case NOT_MAPPED -> GREY;
-                };
-                line = c + line + RESET;
-            }
-            b.append(line).append('\n');
+            b.append(color ? colored(line, r, r == first) : line).append('\n');
         }
         if (hidden > 0) b.append("  (").append(hidden).append(" passing or unmapped tensors not shown)\n");
         if (first != null) b.append('\n').append(firstFailure(res, first, color));
@@ -483,12 +467,7 @@ final class CheckReport {
         b.append("<table><thead><tr><th>#</th><th>node</th><th>op</th><th>tensor</th><th>target ops</th><th>shape</th>")
                 .append("<th>max abs</th><th>mean abs</th><th>RMSE</th><th>cosine</th><th>status</th><th>note</th></tr></thead><tbody>\n");
         for (Row r : res.rows()) {
-            String cls = r == res.firstFail() ? "first fail" : switch (r.status()) {
-                case PASS -> "pass";
-                case FAIL -> "fail";
-                case ERROR -> "error";
-                case NOT_MAPPED -> "nm";
-            };
+            String cls = htmlClass(r, res);
             Compare.Stats s = r.stats();
             b.append("<tr class=\"").append(cls).append("\" id=\"t").append(r.index()).append("\"><td class=\"n\">").append(r.index())
                     .append("</td><td>").append(esc(r.node())).append("</td><td>").append(esc(r.opType())).append("</td><td>")
@@ -509,12 +488,7 @@ final class CheckReport {
                 .append("<th>cosine</th><th>min cos</th><th>max abs</th><th>max/range</th><th>mean steps</th><th>max steps</th><th>sat</th>")
                 .append("<th>status</th><th>note</th></tr></thead><tbody>\n");
         for (Row r : res.rows()) {
-            String cls = r == res.firstFail() ? "first fail" : switch (r.status()) {
-                case PASS -> "pass";
-                case FAIL -> "fail";
-                case ERROR -> "error";
-                case NOT_MAPPED -> "nm";
-            };
+            String cls = htmlClass(r, res);
             QuantStats.Stats q = r.quant();
             String st = status(r.status()) + (r.modelOutput() ? " (output)" : "") + (r == res.largestJump() ? " [largest jump]" : "");
             b.append("<tr class=\"").append(cls).append("\" id=\"t").append(r.index()).append("\"><td class=\"n\">").append(r.index())
@@ -616,5 +590,25 @@ final class CheckReport {
                 + "green pass, red fail, hollow: exact, grey ticks: not mapped, black ring: model output</text>%n", left + pw / 2.0, h - 10, n - 1));
         b.append("</svg>");
         return b.toString();
+    }
+
+    /** A table row in its status colour (the first failing row on red). */
+    static String colored(String line, Row r, boolean first) {
+        String c = first ? BOLD_RED_BG : switch (r.status()) {
+            case PASS -> GREEN;
+            case FAIL, ERROR -> RED;
+            case NOT_MAPPED -> GREY;
+        };
+        return c + line + RESET;
+    }
+
+    /** The CSS class of a report row (the first failing row has its own). */
+    static String htmlClass(Row r, Result res) {
+        return r == res.firstFail() ? "first fail" : switch (r.status()) {
+            case PASS -> "pass";
+            case FAIL -> "fail";
+            case ERROR -> "error";
+            case NOT_MAPPED -> "nm";
+        };
     }
 }

@@ -3,9 +3,6 @@ package dev.onnxport.cli;
 import dev.onnxport.backends.runtime.TfliteRunner;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,23 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code convert --int8 --int16-activations}: the 16x8 file, its name and types, and the combinations refused. */
-class Int16CliTest {
+class Int16CliTest extends Coco20Fixture {
     static final Path TINY = Int8CliTest.TINY;
 
-    @TempDir Path dir;
-
-    @BeforeEach
-    void data() {
-        Assumptions.assumeTrue(Int8Data.data() != null, "no shared data folder with coco20");
-        Int8Data.useSharedCoco20(dir.resolve("cache"));
-    }
-
-    @AfterEach
-    void clear() {
-        System.clearProperty("onnxport.data");
-        System.clearProperty("onnxport.cache");
-        System.clearProperty("onnxport.coco20.url");
-    }
 
     @Test
     void tinyCnn16x8(@TempDir Path out) throws Exception {

@@ -7,9 +7,6 @@ import dev.onnxport.backends.runtime.TfliteRunner;
 import dev.onnxport.backends.tflite.TfliteQuantCheck;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code convert --int8}: calibration sources, the coco20 look-up and download, I/O types, and bad calibration input. */
-class Int8CliTest {
+class Int8CliTest extends Coco20Fixture {
     static final Path TINY = repo().resolve("examples/tiny_cnn.onnx");
 
     static Path repo() {
@@ -38,20 +35,6 @@ class Int8CliTest {
         return d;
     }
 
-    @TempDir Path dir;
-
-    @BeforeEach
-    void data() {
-        Assumptions.assumeTrue(Int8Data.data() != null, "no shared data folder with coco20");
-        Int8Data.useSharedCoco20(dir.resolve("cache"));
-    }
-
-    @AfterEach
-    void clear() {
-        System.clearProperty("onnxport.data");
-        System.clearProperty("onnxport.cache");
-        System.clearProperty("onnxport.coco20.url");
-    }
 
     static void assertSpec(Path file) throws Exception {
         List<String> bad = TfliteQuantCheck.violations(Files.readAllBytes(file));

@@ -7,11 +7,8 @@ import dev.onnxport.backends.runtime.TfliteRunner;
 import dev.onnxport.cli.check.Checker;
 import dev.onnxport.ir.DType;
 import dev.onnxport.ir.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,23 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code convert --int8 --check} and {@code check} on quantized files: the int8 file, dequantized, against the float
  * ONNX model (onnxruntime) in the TFLite 2.6 interpreter, by quantization metrics on the calibration images.
  */
-class QuantCheckTest {
+class QuantCheckTest extends Coco20Fixture {
     static final Path TINY = Int8CliTest.TINY;
 
-    @TempDir Path dir;
-
-    @BeforeEach
-    void data() {
-        Assumptions.assumeTrue(Int8Data.data() != null, "no shared data folder with coco20");
-        Int8Data.useSharedCoco20(dir.resolve("cache"));
-    }
-
-    @AfterEach
-    void clear() {
-        System.clearProperty("onnxport.data");
-        System.clearProperty("onnxport.cache");
-        System.clearProperty("onnxport.coco20.url");
-    }
 
     static Map<?, ?> json(Path f) throws Exception { return (Map<?, ?>) MiniJson.parse(Files.readString(f)); }
 

@@ -139,10 +139,13 @@ public final class Compare {
                 idx[i] = 0;
             }
         }
-        double cos;
-        if (na == 0 && nb == 0) cos = 1;
-        else if (na == 0 || nb == 0) cos = 0;
-        else cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
-        return new Stats(n, maxAbs, n == 0 ? 0 : sumAbs / n, n == 0 ? 0 : Math.sqrt(sumSq / n), cos, bad, refMax);
+        return new Stats(n, maxAbs, n == 0 ? 0 : sumAbs / n, n == 0 ? 0 : Math.sqrt(sumSq / n), cosine(dot, na, nb), bad, refMax);
+    }
+
+    /** Cosine similarity from the dot product and squared norms: 1 when both are zero, 0 when one is, clamped to [-1, 1]. */
+    public static double cosine(double dot, double na, double nb) {
+        if (na == 0 && nb == 0) return 1;
+        if (na == 0 || nb == 0) return 0;
+        return Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
     }
 }

@@ -135,10 +135,7 @@ public final class QuantStats {
                     idx[i] = 0;
                 }
             }
-            double cos;
-            if (na == 0 && nb == 0) cos = 1;
-            else if (na == 0 || nb == 0) cos = 0;
-            else cos = Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)));
+            double cos = Compare.cosine(dot, na, nb);
             cosSum += cos;
             cosMin = Math.min(cosMin, cos);
             samples++;
