@@ -27,11 +27,9 @@ onnxport="${ONNXPORT:-$root/bin/onnxport}"
 cache="${ONNXPORT_MODELS:-$HOME/.cache/onnxport/models}"
 log() { echo "[bench] $*" >&2; }
 
-if [[ ! -x /usr/bin/time ]]; then
-  log "/usr/bin/time is missing: installing Debian package 'time'"
-  if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && apt-get install -y -qq time >/dev/null
-  else sudo apt-get update -qq && sudo apt-get install -y -qq time >/dev/null; fi
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+need_time
 if [[ ! -x "$onnxport" ]]; then
   log "no launcher at $onnxport (set ONNXPORT)"; exit 2
 fi
@@ -61,19 +59,6 @@ declare -A PINS=(
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/onnxport-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-
-# one timed run of "$@"; prints "<exit> <wall seconds> <max rss KiB>"
-timed() {
-  local t="$work/time.txt" rc=0
-  /usr/bin/time -v -o "$t" "$@" </dev/null >"$work/stdout.txt" 2>"$work/stderr.txt" || rc=$?
-  local wall rss
-  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$t" |
-          awk -F: '{s=0; for (i=1; i<=NF; i++) s=s*60+$i; printf "%.3f", s}')"
-  rss="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$t")"
-  echo "$rc $wall $rss"
-}
 
 rows=()
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -134,6 +119,7 @@ mkdir -p "$(dirname "$doc")"
   echo "\`/usr/bin/time -v\`; median of $runs runs (min–max in brackets). The time includes JVM start-up:"
   echo "\`bin/onnxport --version\` alone takes $baseline (median). A conversion that fails is timed up to its failure"
   echo "and shows its exit status and first error line."
+  echo "Quantized conversions (\`--int8\`, \`--int16-activations\`, with calibration): [BENCHMARKS-INT8.md](BENCHMARKS-INT8.md)."
   echo
   echo "| model | family | ONNX MiB | --input-shape (--pin-input) | wall s | peak RSS MiB | .tflite MiB | result |"
   echo "| --- | --- | ---: | --- | ---: | ---: | ---: | --- |"
