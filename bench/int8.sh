@@ -13,28 +13,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 runs=1
 doc="$root/docs/BENCHMARKS-INT8.md"
-want=()
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --runs) runs="$2"; shift 2 ;;
-    --out) doc="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "unknown option: $1" >&2; exit 2 ;;
-    *) want+=("$1"); shift ;;
-  esac
-done
-onnxport="${ONNXPORT:-$root/bin/onnxport}"
-cache="${ONNXPORT_MODELS:-$HOME/.cache/onnxport/models}"
-export ONNXPORT_DATA="${ONNXPORT_DATA:-$(dirname "$root")/shared/data}"
-log() { echo "[bench] $*" >&2; }
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+bench_args "$@"
+cache="${ONNXPORT_MODELS:-$HOME/.cache/onnxport/models}"
+export ONNXPORT_DATA="${ONNXPORT_DATA:-$(dirname "$root")/shared/data}"
 need_time
+launcher
 if [[ ! -f "$ONNXPORT_DATA/coco20/coco20_uint8_20x128x128x3.npy" ]]; then log "no coco20 in $ONNXPORT_DATA (set ONNXPORT_DATA)"; exit 2; fi
-if [[ -z "${ONNXPORT:-}" && ! -f "$root/cli/target/onnxport.jar" ]]; then
-  log "building cli/target/onnxport.jar"
-  mvn -B -q -DskipTests package
-fi
 
 imagenet="--calib-mean 0.485,0.456,0.406 --calib-std 0.229,0.224,0.225"
 declare -A OPTS=(
@@ -53,23 +39,15 @@ trap 'rm -rf "$work"' EXIT
 rows=()
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
 for name in "${order[@]}"; do
-  if [[ ${#want[@]} -gt 0 ]]; then
-    m=0; for w in "${want[@]}"; do [[ "$w" == "$name" ]] && m=1; done; [[ $m -eq 1 ]] || continue
-  fi
+  wanted "$name" || continue
   model="$cache/$name.onnx"
   if [[ ! -f "$model" ]]; then log "skip $name: not in $cache"; continue; fi
   for variant in int8 16x8; do
     # shellcheck disable=SC2206
     args=(convert "$model" --to tflite -o "$work/out" -q --int8 --calib coco20 ${OPTS[$name]})
     [[ "$variant" == 16x8 ]] && args+=(--int16-activations)
-    : >"$work/runs.txt"
-    for i in $(seq "$runs"); do
-      rm -rf "$work/out"
-      r="$(timed "$onnxport" "${args[@]}")"
-      echo "$r" >>"$work/runs.txt"
-      log "$name $variant run $i: exit ${r%% *}, $(echo "$r" | cut -d' ' -f2) s, $(echo "$r" | cut -d' ' -f3) KiB"
-    done
-    codes="$(cut -d' ' -f1 "$work/runs.txt" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+    label="$name $variant"
+    timed_runs "${args[@]}"
     if [[ "$codes" == "0" ]]; then
       status="ok"
       q="$(ls "$work/out"/*_full_integer_quant*.tflite 2>/dev/null | head -1)"

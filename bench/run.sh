@@ -6,37 +6,19 @@
 # Usage: bench/run.sh [--runs N] [--out FILE] [NAME...]
 # Environment: ONNXPORT (launcher, default bin/onnxport), ONNXPORT_MODELS (model cache, default
 # ~/.cache/onnxport/models), JAVA_OPTS (passed on by the launcher).
-# Builds cli/target/onnxport.jar (mvn -B -q -DskipTests package -pl cli -am) when it is missing.
+# Builds cli/target/onnxport.jar (mvn -B -q -DskipTests package) when it is missing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 runs=3
 doc="$root/docs/BENCHMARKS.md"
-want=()
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --runs) runs="$2"; shift 2 ;;
-    --out) doc="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "unknown option: $1" >&2; exit 2 ;;
-    *) want+=("$1"); shift ;;
-  esac
-done
-onnxport="${ONNXPORT:-$root/bin/onnxport}"
-cache="${ONNXPORT_MODELS:-$HOME/.cache/onnxport/models}"
-log() { echo "[bench] $*" >&2; }
-
 # shellcheck source=bench/lib.sh
 source "$root/bench/lib.sh"
+bench_args "$@"
+cache="${ONNXPORT_MODELS:-$HOME/.cache/onnxport/models}"
 need_time
-if [[ ! -x "$onnxport" ]]; then
-  log "no launcher at $onnxport (set ONNXPORT)"; exit 2
-fi
-if [[ -z "${ONNXPORT:-}" && ! -f "$root/cli/target/onnxport.jar" ]]; then
-  log "building cli/target/onnxport.jar"
-  mvn -B -q -DskipTests package -pl cli -am
-fi
+launcher
 
 # Input shapes for models with symbolic dims (the same as RealModelTest's table); the Silero models also get their
 # sample-rate input pinned to 16000 (--pin-input), which folds away the If on it.
@@ -68,22 +50,14 @@ baseline="$(cut -d' ' -f2 "$work/base.txt" | median) s, $(cut -d' ' -f3 "$work/b
 
 while IFS=$'\t' read -r name family _ _ _ _ _; do
   [[ "$name" == "name" || -z "$name" ]] && continue
-  if [[ ${#want[@]} -gt 0 ]]; then
-    m=0; for w in "${want[@]}"; do [[ "$w" == "$name" ]] && m=1; done; [[ $m -eq 1 ]] || continue
-  fi
+  wanted "$name" || continue
   model="$cache/$name.onnx"
   if [[ ! -f "$model" ]]; then log "skip $name: not in $cache"; continue; fi
   args=(convert "$model" --to tflite -o "$work/out" -q)
   for s in ${SHAPES[$name]:-}; do args+=(--input-shape "$s"); done
   for p in ${PINS[$name]:-}; do args+=(--pin-input "$p"); done
-  : >"$work/runs.txt"
-  for i in $(seq "$runs"); do
-    rm -rf "$work/out"
-    r="$(timed "$onnxport" "${args[@]}")"
-    echo "$r" >>"$work/runs.txt"
-    log "$name run $i: exit ${r%% *}, $(echo "$r" | cut -d' ' -f2) s, $(echo "$r" | cut -d' ' -f3) KiB"
-  done
-  codes="$(cut -d' ' -f1 "$work/runs.txt" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+  label="$name"
+  timed_runs "${args[@]}"
   if [[ "$codes" == "0" ]]; then
     status="ok"
     out_kb="$(du -k "$work/out"/*.tflite 2>/dev/null | awk '{s+=$1} END {printf "%.1f", s/1024}')"
